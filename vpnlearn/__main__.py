@@ -1,0 +1,5 @@
+import sys
+
+from vpnlearn.cli import main
+
+sys.exit(main())
