@@ -68,3 +68,15 @@ class ProtocolError(VpnlearnError):
     def __init__(self, message: str, *, notify: str | None = None) -> None:
         self.notify = notify
         super().__init__(f"{message} [{notify}]" if notify else message)
+
+
+class BankError(ConfigError):
+    """A quiz question bank (YAML) has problems.
+
+    ``problems`` lists every one found, each naming the file, line, question id and field, so an
+    author can fix them all in one pass.
+    """
+
+    def __init__(self, message: str, *, problems: list | None = None) -> None:
+        self.problems = list(problems or [])
+        super().__init__(message)
