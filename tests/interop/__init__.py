@@ -1,0 +1,1 @@
+"""Interop tests against a real strongSwan charon in network namespaces (marker ``root``)."""
