@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-START = "00-contents.ipynb"
+START = "contents.ipynb"
 
 
 def lab_command(port: int, *, open_browser: bool) -> list[str]:
