@@ -29,7 +29,7 @@ Example::
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -530,6 +530,12 @@ class RouteTable:
         if any(r.origin is Origin.LOCAL for r in removed):
             raise ConfigError(f"route table {self.id}: field destination {destination}: the local route "
                               "cannot be deleted")
+        self._routes = [r for r in self._routes if r not in removed]
+        return removed
+
+    def remove_route_if(self, predicate: Callable[[Route], bool]) -> list[Route]:
+        """Remove every non-local route for which ``predicate`` is true; returns what was removed."""
+        removed = [r for r in self._routes if r.origin is not Origin.LOCAL and predicate(r)]
         self._routes = [r for r in self._routes if r not in removed]
         return removed
 
