@@ -162,7 +162,8 @@ class IPv4:
     def spans(self, offset: int = 0, *, layer: str = "IPv4") -> list[Span]:
         """The header's fields, the options and the payload as annotated byte spans."""
         header = self.header_bytes()
-        values = IPV4_HEADER.unpack(header)
+        values: dict[str, object] = dict(IPV4_HEADER.unpack(header))
+        values["Source Address"], values["Destination Address"] = self.src, self.dst
         out = IPV4_HEADER.spans(offset, layer=layer, values=values)
         pos = offset + IPV4_HEADER.size
         if self.options:
@@ -219,8 +220,10 @@ class UDP:
             raise ParseError("checksum does not verify", what="UDP header", field="Checksum", offset=6)
         return cls(int(v["Source Port"]), int(v["Destination Port"]), bytes(data[8:length]))
 
-    def spans(self, offset: int = 0, *, layer: str = "UDP") -> list[Span]:
-        values = UDP_HEADER.unpack(self.build())
+    def spans(self, offset: int = 0, *, layer: str = "UDP", src_ip: str | None = None,
+              dst_ip: str | None = None, checksum: bool = True) -> list[Span]:
+        """The fields as spans; give the IP addresses to show the real checksum."""
+        values = UDP_HEADER.unpack(self.build(src_ip, dst_ip, checksum=checksum))
         out = UDP_HEADER.spans(offset, layer=layer, values=values)
         start = offset + UDP_HEADER.size
         out.append(Span(start, start + len(self.payload), "Payload", layer, "the datagram's data"))
@@ -292,7 +295,9 @@ def packet_spans(data: bytes) -> list[Span]:
     spans = ip.spans()[:-1]
     pos = ip.header_length
     if ip.protocol == PROTO_UDP:
-        spans += UDP.parse(ip.payload).spans(pos)
+        udp = UDP.parse(ip.payload)
+        has_checksum = ip.payload[6:8] != b"\x00\x00"
+        spans += udp.spans(pos, src_ip=ip.src, dst_ip=ip.dst, checksum=has_checksum)
     elif ip.protocol == PROTO_ICMP and len(ip.payload) >= 8 and ip.payload[0] in (0, 8):
         spans += ICMP.parse(ip.payload, verify_checksum=False).spans(pos)
     else:

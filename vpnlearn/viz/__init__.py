@@ -1,1 +1,16 @@
-"""vpnlearn.viz"""
+"""Pictures drawn from the real objects: diagrams (Graphviz), packet layouts, hexdumps, tables.
+
+Models never import this package; this package reads the models. ``graphviz``'s ``dot`` program
+renders the SVG; without it a diagram shows its source and how to install Graphviz.
+
+- ``vpnlearn.viz.style``: the one visual language (colour-blind-safe palette, line styles).
+- ``vpnlearn.viz.display``: :class:`Diagram` (DOT source, SVG in JupyterLab, save to SVG/PNG).
+- ``vpnlearn.viz.layout``: RFC-style header pictures and packet layouts with encrypted/authenticated bars.
+- ``vpnlearn.viz.hexdump``: annotated hexdumps in HTML and plain text.
+"""
+
+from vpnlearn.viz.display import Diagram
+from vpnlearn.viz.hexdump import Hexdump, hexdump
+from vpnlearn.viz.layout import header_diagram, packet_diagram
+
+__all__ = ["Diagram", "Hexdump", "header_diagram", "hexdump", "packet_diagram"]
