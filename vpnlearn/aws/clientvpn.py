@@ -39,6 +39,11 @@ class Rule:
     description: str
     doc_url: str
 
+    @property
+    def id(self) -> str:
+        """Same as :attr:`rule_id` (the name :mod:`vpnlearn.aws.rules` uses)."""
+        return self.rule_id
+
 
 def _rules(*rows: tuple[str, str, str]) -> dict[str, Rule]:
     return {r[0]: Rule(*r) for r in rows}
@@ -368,6 +373,15 @@ class ClientVpnEndpoint:
     routes: list[Route] = field(default_factory=list)
 
     # ---- building --------------------------------------------------------------------------------
+    @classmethod
+    def for_vpc(cls, vpc: object, client_cidr: str, **options: object) -> ClientVpnEndpoint:
+        """An endpoint in a :class:`vpnlearn.aws.network.VPC` (its id and CIDR blocks are read)."""
+        vpc_id = getattr(vpc, "id", None) or getattr(vpc, "vpc_id", None)
+        cidrs = getattr(vpc, "cidrs", None)
+        if vpc_id is None or cidrs is None:
+            raise ConfigError(f"for_vpc: cannot read id and cidrs from {vpc!r}")
+        return cls(client_cidr, str(vpc_id), tuple(str(c) for c in cidrs), **options)  # type: ignore[arg-type]
+
     @property
     def status(self) -> str:
         """``pending-associate`` until the first subnet is associated, then ``available`` (CVPN-TN-NONE)."""
