@@ -1,0 +1,547 @@
+"""A thin UDP runner for the sans-I/O IKEv2 peers: real sockets on ports 500 and 4500.
+
+The protocol lives in :mod:`vpnlearn.ike` (``Initiator``/``Responder``): they take bytes and the time
+and return bytes and events. This module is the only place in ``vpnlearn.ike`` that opens sockets
+or reads a clock, and it does only that:
+
+* It binds UDP ports 500 and 4500 on one local address. IKE messages on 4500 carry the 4-byte
+  zero **non-ESP marker** (RFC 3948 §2.2), which it adds and strips; a datagram on 4500 that
+  starts with a non-zero SPI is **ESP-in-UDP** (RFC 3948 §2.1) and goes to the CHILD_SA with that
+  SPI; a single ``0xFF`` byte is a NAT-keepalive (RFC 3948 §2.3) and is ignored.
+* A ``select`` loop hands each datagram to the peer with ``now`` from a monotonic clock, calls
+  ``tick(now)`` when ``next_timer()`` says so (retransmissions, RFC 7296 §2.1), and sends what the
+  peer returns: from port 500, or from 4500 once the peer moved there (``peer.port``).
+* Through an established CHILD_SA it sends ICMP echo requests (inner IPv4, ESP tunnel mode,
+  UDP-encapsulated) and reports the replies; it answers echo requests addressed to any address
+  inside its own traffic selectors, so a real peer's ``ping`` through the tunnel gets a reply.
+
+Everything it sends or receives can be recorded (:class:`Recorder`) for a pcap file with the
+Wireshark key tables (``vpnlearn ike ... --pcap FILE --keys DIR``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import select
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vpnlearn.errors import ConfigError, VpnlearnError
+from vpnlearn.ipsec.packets import ICMP, PROTO_ICMP, PROTO_IPV4, IPv4, icmp_echo
+
+IKE_PORT = 500
+NAT_T_PORT = 4500
+NON_ESP_MARKER = b"\x00\x00\x00\x00"          # RFC 3948 §2.2
+NAT_KEEPALIVE = b"\xff"                          # RFC 3948 §2.3
+ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY = 8, 0
+
+Address = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Datagram:
+    """One UDP datagram the runner sent or received (for the pcap file and the transcript)."""
+
+    time: float                 # seconds since the epoch (for the pcap timestamp)
+    src: Address
+    dst: Address
+    payload: bytes              # the UDP payload exactly as on the wire (marker included on 4500)
+    kind: str                   # "ike", "esp" or "keepalive"
+
+
+@dataclass
+class Recorder:
+    """Collects every datagram the runner sends and receives, and the ESP SAs it used."""
+
+    datagrams: list[Datagram] = field(default_factory=list)
+
+    def add(self, src: Address, dst: Address, payload: bytes, kind: str) -> None:
+        self.datagrams.append(Datagram(time.time(), src, dst, payload, kind))
+
+
+@dataclass(frozen=True)
+class EchoReply:
+    """An ICMP echo reply that came back through the CHILD_SA."""
+
+    src: str
+    dst: str
+    identifier: int
+    sequence: int
+    rtt: float                  # seconds from request to reply
+
+
+def _in_any(address: str, selectors: Iterable[Any]) -> bool:
+    """Whether ``address`` lies in one of the traffic selectors (objects with ``start``/``end``
+    addresses, or CIDR strings)."""
+    ip = ipaddress.ip_address(address)
+    for ts in selectors:
+        if isinstance(ts, str):
+            if ip in ipaddress.ip_network(ts, strict=False):
+                return True
+            continue
+        start = getattr(ts, "start", None) or getattr(ts, "start_address", None)
+        end = getattr(ts, "end", None) or getattr(ts, "end_address", None)
+        if start is not None and end is not None:
+            if ipaddress.ip_address(start) <= ip <= ipaddress.ip_address(end):
+                return True
+            continue
+        net = getattr(ts, "network", None)
+        if net is not None and ip in ipaddress.ip_network(str(net), strict=False):
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------------------------
+# ESP through a CHILD_SA. The ESP code is vpnlearn.ipsec (seal/open); these helpers find the SA
+# objects on a ChildSa and call them.
+
+
+def _child_spi_in(child: Any) -> int:
+    sa = child.inbound
+    return int(sa.spi)
+
+
+def esp_seal(child: Any, inner: bytes, now: float | None = None) -> bytes:
+    """ESP-protect the inner IPv4 packet ``inner`` with the CHILD_SA's outbound SA (tunnel mode,
+    Next Header 4): the ESP bytes (SPI .. ICV) that go into UDP port 4500 with no marker."""
+    from vpnlearn.ipsec import esp as esp_mod  # RFC 4303 seal/open
+
+    return esp_mod.seal(child.outbound, inner, PROTO_IPV4, now=now).data
+
+
+def esp_open(child: Any, packet: bytes, now: float | None = None) -> bytes:
+    """Check and decrypt an ESP packet with the CHILD_SA's inbound SA: the inner IPv4 packet.
+
+    Raises the ESP module's errors (ICV, replay, malformed) for packets that do not verify."""
+    from vpnlearn.ipsec import esp as esp_mod
+
+    opened = esp_mod.open(child.inbound, packet, now=now)
+    if opened.next_header != PROTO_IPV4:
+        raise ConfigError(f"ESP Next Header {opened.next_header}, expected 4 (IPv4, tunnel mode)")
+    return opened.payload
+
+
+class UdpRunner:
+    """Runs one sans-I/O IKE peer (``Initiator`` or ``Responder``) over real UDP sockets.
+
+    ``local_ip`` is the address to bind ports 500 and 4500 on; ``remote_ip`` the peer's address
+    (for a responder it is learnt from the first message when None). ``answer_echo`` makes the
+    runner answer ICMP echo requests that arrive through a CHILD_SA for addresses inside its local
+    traffic selectors. ``log`` receives one line per event (the CLI prints them).
+    """
+
+    def __init__(self, peer: Any, local_ip: str, remote_ip: str | None = None, *,
+                 answer_echo: bool = True, recorder: Recorder | None = None,
+                 log: Callable[[str], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.peer = peer
+        self.local_ip = local_ip
+        self.remote_ip = remote_ip
+        self.answer_echo = answer_echo
+        self.recorder = recorder
+        self.log = log or (lambda line: None)
+        self.clock = clock
+        self.events: list[Any] = []
+        self.replies: list[EchoReply] = []
+        self.echo_answered = 0
+        self.esp_received = 0
+        self.esp_sent = 0
+        self.esp_dropped: list[str] = []
+        self._remote_port = IKE_PORT
+        self._pending: dict[tuple[int, int], float] = {}
+        self._sock500: socket.socket | None = None
+        self._sock4500: socket.socket | None = None
+        self.local_ts: list[Any] = list(getattr(getattr(peer, "config", None), "local_ts", ()) or ())
+        self.keylog = KeyLog()
+
+    # -- sockets ---------------------------------------------------------------------------------
+
+    def open(self) -> UdpRunner:
+        """Bind UDP 500 and 4500 on ``local_ip``."""
+        socks = []
+        try:
+            for port in (IKE_PORT, NAT_T_PORT):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind((self.local_ip, port))
+                s.setblocking(False)
+                socks.append(s)
+        except OSError as exc:
+            for s in socks:
+                s.close()
+            raise ConfigError(f"cannot bind UDP {self.local_ip}:{IKE_PORT}/{NAT_T_PORT}: {exc}") from exc
+        self._sock500, self._sock4500 = socks
+        return self
+
+    def close(self) -> None:
+        for s in (self._sock500, self._sock4500):
+            if s is not None:
+                s.close()
+        self._sock500 = self._sock4500 = None
+
+    def __enter__(self) -> UdpRunner:
+        return self.open() if self._sock500 is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    def _send_ike(self, data: bytes) -> None:
+        if self.remote_ip is None:
+            raise ConfigError("no remote address yet: nothing has been received")
+        port = getattr(self.peer, "port", IKE_PORT)
+        if port == NAT_T_PORT:
+            payload = NON_ESP_MARKER + data
+            sock, dst = self._sock4500, (self.remote_ip, NAT_T_PORT if self._remote_port == IKE_PORT
+                                         else self._remote_port)
+            src = (self.local_ip, NAT_T_PORT)
+        else:
+            payload = data
+            sock, dst = self._sock500, (self.remote_ip, IKE_PORT)
+            src = (self.local_ip, IKE_PORT)
+        assert sock is not None, "runner not opened"
+        sock.sendto(payload, dst)
+        if self.recorder is not None:
+            self.recorder.add(src, dst, payload, "ike")
+
+    def _send_esp(self, packet: bytes) -> None:
+        assert self._sock4500 is not None and self.remote_ip is not None
+        dst = (self.remote_ip, NAT_T_PORT)
+        self._sock4500.sendto(packet, dst)
+        self.esp_sent += 1
+        if self.recorder is not None:
+            self.recorder.add((self.local_ip, NAT_T_PORT), dst, packet, "esp")
+
+    def _handle(self, out: Any) -> None:
+        self.keylog.snapshot(self.peer)
+        for ev in getattr(out, "events", ()):
+            self.events.append(ev)
+            self.log(describe_event(ev))
+        for data in getattr(out, "send", ()):
+            self._send_ike(data)
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the exchange (initiator only): send IKE_SA_INIT."""
+        if self.remote_ip is None:
+            raise ConfigError("the initiator needs a remote address")
+        out = self.peer.start(self.clock(), local=(self.local_ip, IKE_PORT),
+                              remote=(self.remote_ip, IKE_PORT))
+        self._handle(out)
+
+    def request(self, method: str, *args: Any) -> None:
+        """Start a request on the established IKE SA: ``"rekey_child"``, ``"rekey_ike"``,
+        ``"delete_child"``, ``"delete_ike"``, ``"create_child"``, ``"liveness"``."""
+        out = getattr(self.peer, method)(self.clock(), *args)
+        self._handle(out)
+
+    def step(self, timeout: float) -> None:
+        """Wait at most ``timeout`` seconds for a datagram or the peer's timer, and handle it."""
+        socks = [s for s in (self._sock500, self._sock4500) if s is not None]
+        if not socks:
+            raise ConfigError("runner not opened")
+        now = self.clock()
+        timer = self.peer.next_timer()
+        wait = max(0.0, timeout if timer is None else min(timeout, timer - now))
+        readable, _, _ = select.select(socks, [], [], wait)
+        for s in readable:
+            while True:
+                try:
+                    data, addr = s.recvfrom(65535)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except ConnectionRefusedError:
+                    continue
+                self._datagram(s is self._sock4500, data, addr)
+        timer = self.peer.next_timer()
+        if timer is not None and self.clock() >= timer:
+            self._handle(self.peer.tick(self.clock()))
+
+    def run_until(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Run the loop until ``done()`` is true (returns True) or ``timeout`` seconds pass (False)."""
+        deadline = self.clock() + timeout
+        while not done():
+            left = deadline - self.clock()
+            if left <= 0:
+                return False
+            self.step(min(left, 0.2))
+        return True
+
+    def _datagram(self, on4500: bool, data: bytes, addr: Address) -> None:
+        local_port = NAT_T_PORT if on4500 else IKE_PORT
+        if self.remote_ip is None:
+            self.remote_ip = addr[0]
+        if addr[0] != self.remote_ip:
+            self.log(f"ignored datagram from unknown peer {addr[0]}:{addr[1]}")
+            return
+        if on4500 and data == NAT_KEEPALIVE:
+            if self.recorder is not None:
+                self.recorder.add(addr, (self.local_ip, local_port), data, "keepalive")
+            return
+        if on4500 and len(data) >= 4 and data[:4] != NON_ESP_MARKER:
+            if self.recorder is not None:
+                self.recorder.add(addr, (self.local_ip, local_port), data, "esp")
+            self._esp(data)
+            return
+        if self.recorder is not None:
+            self.recorder.add(addr, (self.local_ip, local_port), data, "ike")
+        message = data[4:] if on4500 else data
+        self._remote_port = addr[1]
+        out = self.peer.receive(message, self.clock(), local=(self.local_ip, local_port), remote=addr)
+        self._handle(out)
+
+    # -- ESP and ICMP ----------------------------------------------------------------------------
+
+    def children(self) -> list[Any]:
+        """The peer's established CHILD_SAs (newest last)."""
+        return list(getattr(self.peer, "child_sas", ()) or ())
+
+    def _child_for_spi(self, spi: int) -> Any | None:
+        for child in self.children():
+            try:
+                if _child_spi_in(child) == spi:
+                    return child
+            except AttributeError:
+                continue
+        return None
+
+    def _esp(self, packet: bytes) -> None:
+        spi = int.from_bytes(packet[:4], "big")
+        child = self._child_for_spi(spi)
+        if child is None:
+            self.esp_dropped.append(f"no CHILD_SA with inbound SPI 0x{spi:08x}")
+            return
+        try:
+            inner = esp_open(child, packet)
+            ip = IPv4.parse(inner, allow_trailing=True)
+        except VpnlearnError as exc:
+            self.esp_dropped.append(f"SPI 0x{spi:08x}: {exc}")
+            self.log(f"dropped ESP packet, SPI 0x{spi:08x}: {exc}")
+            return
+        self.esp_received += 1
+        if ip.protocol != PROTO_ICMP:
+            return
+        try:
+            icmp = ICMP.parse(ip.payload)
+        except VpnlearnError as exc:
+            self.esp_dropped.append(f"inner ICMP: {exc}")
+            return
+        if icmp.type == ICMP_ECHO_REPLY:
+            sent = self._pending.pop((icmp.identifier, icmp.sequence), None)
+            if sent is not None:
+                reply = EchoReply(ip.src, ip.dst, icmp.identifier, icmp.sequence, self.clock() - sent)
+                self.replies.append(reply)
+                self.log(f"echo reply from {ip.src}: icmp_seq={icmp.sequence} "
+                         f"time={reply.rtt * 1000:.1f} ms")
+        elif icmp.type == ICMP_ECHO_REQUEST and self.answer_echo and self._ours(ip.dst, child):
+            answer = IPv4(ip.dst, ip.src, PROTO_ICMP, icmp.echo_reply().build())
+            self._send_esp(esp_seal(self._outbound_child(child), answer.build()))
+            self.echo_answered += 1
+
+    def _outbound_child(self, child: Any) -> Any:
+        """The CHILD_SA to answer on: the one the request came in on, unless it was rekeyed."""
+        children = self.children()
+        return child if child in children else children[-1]
+
+    def _ours(self, address: str, child: Any) -> bool:
+        selectors = getattr(child, "local_ts", None) or self.local_ts
+        return _in_any(address, selectors)
+
+    def send_echo(self, src: str, dst: str, identifier: int, sequence: int, payload: bytes = b"") -> None:
+        """Send one ICMP echo request from ``src`` to ``dst`` through the newest CHILD_SA."""
+        children = self.children()
+        if not children:
+            raise ConfigError("no CHILD_SA established: cannot send the echo request through a tunnel")
+        packet = icmp_echo(src, dst, identifier, sequence, payload).build()
+        self._pending[(identifier, sequence)] = self.clock()
+        self._send_esp(esp_seal(children[-1], packet))
+
+    def ping(self, dst: str, src: str, count: int = 3, *, interval: float = 0.2,
+             timeout: float = 2.0) -> list[EchoReply]:
+        """Send ``count`` echo requests through the tunnel and wait for the replies."""
+        identifier = os.getpid() & 0xFFFF
+        first = len(self.replies)
+        for seq in range(1, count + 1):
+            self.send_echo(src, dst, identifier, seq, b"vpnlearn ping " + seq.to_bytes(2, "big"))
+            self.run_until(lambda: False, interval)
+        wanted = first + count
+        self.run_until(lambda: len(self.replies) >= wanted, timeout)
+        return self.replies[first:]
+
+
+def describe_event(ev: Any) -> str:
+    """One line for an event of :mod:`vpnlearn.ike.events` (its class name and its fields)."""
+    name = type(ev).__name__
+    fields = getattr(ev, "__dataclass_fields__", None)
+    if not fields:
+        return name
+    parts = []
+    for f in fields:
+        v = getattr(ev, f)
+        if isinstance(v, bytes):
+            v = v.hex()
+        parts.append(f"{f}={v}")
+    return f"{name}({', '.join(parts)})"
+
+
+# ------------------------------------------------------------------------------------------------
+# pcap and Wireshark key tables
+
+
+LINKTYPE_IPV4 = 228        # raw IPv4 packets, no link-layer header (tcpdump.org/linktypes.html)
+
+
+def write_pcap(path: str | os.PathLike[str], datagrams: Iterable[Datagram]) -> None:
+    """Write the datagrams as a classic pcap file (microsecond timestamps, link type raw IPv4).
+
+    Each record is an IPv4 + UDP packet (with a correct UDP checksum) carrying the payload exactly
+    as it was on the wire, so Wireshark decodes IKE on 500, and non-ESP-marker IKE or ESP-in-UDP on
+    4500.
+    """
+    import struct
+
+    from vpnlearn.ipsec.packets import ipv4_udp
+
+    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_IPV4))
+    for d in datagrams:
+        pkt = ipv4_udp(d.src[0], d.dst[0], d.src[1], d.dst[1], d.payload).build()
+        sec = int(d.time)
+        usec = round((d.time - sec) * 1e6) % 1_000_000
+        out += struct.pack("<IIII", sec, usec, len(pkt), len(pkt)) + pkt
+    try:
+        with open(path, "wb") as f:
+            f.write(out)
+    except OSError as exc:
+        raise ConfigError(f"cannot write pcap file {path}: {exc.strerror}") from exc
+
+
+@dataclass(frozen=True)
+class IkeSaKeys:
+    """What Wireshark needs to decrypt one IKE SA's SK payloads (``ikev2_decryption_table``)."""
+
+    spi_i: bytes
+    spi_r: bytes
+    sk_ei: bytes
+    sk_er: bytes
+    sk_ai: bytes
+    sk_ar: bytes
+    encryption: str           # Wireshark 4.0 name, e.g. "AES-GCM-128 with 16 octet ICV [RFC5282]"
+    integrity: str            # Wireshark 4.0 name, or "NONE [RFC4306]" for AEADs
+
+
+@dataclass(frozen=True)
+class EspSaKeys:
+    """What Wireshark needs to decrypt one direction of ESP (``esp_sa``)."""
+
+    src: str
+    dst: str
+    spi: int
+    encryption: str           # Wireshark 4.0 name, e.g. "AES-GCM with 16 octet ICV [RFC4106]"
+    enc_key: bytes            # for AES-GCM: key followed by the 4-byte salt
+    integrity: str            # Wireshark 4.0 name, or "NULL" for AEADs
+    integ_key: bytes
+
+
+def _first_attr(obj: Any, *names: str) -> Any:
+    for n in names:
+        if hasattr(obj, n):
+            return getattr(obj, n)
+    raise AttributeError(f"{type(obj).__name__} has none of {names}")
+
+
+def ike_sa_keys(ike_sa: Any) -> IkeSaKeys:
+    """The Wireshark decryption-table entry for an established IKE SA of the peer."""
+    from vpnlearn.crypto import suites
+
+    keys = ike_sa.keys
+    spi_i = _first_attr(ike_sa, "spi_i", "SPIi", "initiator_spi")
+    spi_r = _first_attr(ike_sa, "spi_r", "SPIr", "responder_spi")
+    if isinstance(spi_i, int):
+        spi_i, spi_r = spi_i.to_bytes(8, "big"), spi_r.to_bytes(8, "big")
+    chosen = _first_attr(ike_sa, "chosen", "suite", "proposal")
+    encr = suites.encryption(chosen.encr.name)
+    integ = suites.integrity(chosen.integ.name) if getattr(chosen, "integ", None) is not None else None
+    return IkeSaKeys(
+        bytes(spi_i), bytes(spi_r), keys.SK_ei, keys.SK_er, keys.SK_ai or b"", keys.SK_ar or b"",
+        encr.wireshark_ikev2 or encr.name,
+        (integ.wireshark_ikev2 if integ is not None and integ.wireshark_ikev2
+         else suites.WIRESHARK_IKEV2_INTEG_NONE),
+    )
+
+
+def esp_sa_keys(sa: Any) -> EspSaKeys:
+    """The Wireshark ``esp_sa`` entry for one ``SecurityAssociation``."""
+    from vpnlearn.crypto import suites
+
+    encr = sa.encryption
+    integ = sa.integrity
+    return EspSaKeys(sa.tunnel_src, sa.tunnel_dst, sa.spi, encr.wireshark_esp or encr.name, sa.enc_key,
+                     integ.wireshark_esp if integ is not None else suites.WIRESHARK_ESP_AUTH_NULL,
+                     sa.integ_key if integ is not None else b"")
+
+
+class KeyLog:
+    """Remembers the keys of every IKE SA and CHILD_SA a peer had (SAs vanish after DELETE)."""
+
+    def __init__(self) -> None:
+        self.ike: dict[bytes, IkeSaKeys] = {}
+        self.esp: dict[tuple[str, str, int], EspSaKeys] = {}
+
+    def snapshot(self, peer: Any) -> None:
+        ike_sa = getattr(peer, "ike_sa", None)
+        if ike_sa is not None and getattr(ike_sa, "keys", None) is not None:
+            try:
+                k = ike_sa_keys(ike_sa)
+                self.ike[k.spi_i + k.spi_r] = k
+            except (AttributeError, VpnlearnError):
+                pass
+        for child in getattr(peer, "child_sas", ()) or ():
+            for sa in (getattr(child, "inbound", None), getattr(child, "outbound", None)):
+                if sa is None or getattr(sa, "encryption", None) is None:
+                    continue
+                try:
+                    k2 = esp_sa_keys(sa)
+                except (AttributeError, VpnlearnError):
+                    continue
+                self.esp[(k2.src, k2.dst, k2.spi)] = k2
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_key_tables(directory: str | os.PathLike[str], keylog: KeyLog) -> list[str]:
+    """Write Wireshark 4.0's ``ikev2_decryption_table`` and ``esp_sa`` UAT files into ``directory``.
+
+    Point Wireshark at them with ``WIRESHARK_CONFIG_DIR=directory`` (or copy them into a profile).
+    For ESP also set ``esp.enable_encryption_decode:TRUE``; add ``esp.enable_authentication_check:TRUE``
+    to have the ICV checked. Returns the paths written.
+    """
+    d = os.fspath(directory)
+    try:
+        os.makedirs(d, exist_ok=True)
+        ike_path = os.path.join(d, "ikev2_decryption_table")
+        with open(ike_path, "w") as f:
+            for k in keylog.ike.values():
+                f.write(",".join((_q(k.spi_i.hex()), _q(k.spi_r.hex()), _q(k.sk_ei.hex()), _q(k.sk_er.hex()),
+                                  _q(k.encryption), _q(k.sk_ai.hex()), _q(k.sk_ar.hex()), _q(k.integrity)))
+                        + "\n")
+        esp_path = os.path.join(d, "esp_sa")
+        with open(esp_path, "w") as f:
+            for e in keylog.esp.values():
+                f.write(",".join((_q("IPv4"), _q(e.src), _q(e.dst), _q(f"0x{e.spi:08x}"), _q(e.encryption),
+                                  _q("0x" + e.enc_key.hex()), _q(e.integrity),
+                                  _q("0x" + e.integ_key.hex() if e.integ_key else ""))) + "\n")
+        prefs = os.path.join(d, "preferences")
+        with open(prefs, "w") as f:
+            f.write("esp.enable_encryption_decode: TRUE\nesp.enable_authentication_check: TRUE\n"
+                    "esp.enable_null_encryption_decode_heuristic: FALSE\n")
+    except OSError as exc:
+        raise ConfigError(f"cannot write Wireshark key tables into {d}: {exc.strerror}") from exc
+    return [ike_path, esp_path, prefs]
