@@ -1,0 +1,78 @@
+"""``vpnlearn aws ...``: command-line tools for the AWS models.
+
+``vpnlearn aws check FILE.json [FILE.json ...]`` reads what ``aws ec2 describe-vpn-connections``,
+``describe-customer-gateways``, ``describe-vpn-gateways`` (and ``describe-transit-gateways``) print,
+validates it against AWS's documented rules and prints every finding with its JSON path and doc
+link. Exit status: 0 no errors (warnings allowed; ``--strict`` makes warnings count), 1 errors
+found, 2 input that cannot be read (malformed JSON, a CIDR that does not parse, ...).
+
+Adding a sub-command is one function: write ``def add_xyz(sub) -> None`` that calls
+``sub.add_parser("xyz", ...)`` and sets ``func``, then list it in :data:`SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def _check(args: argparse.Namespace) -> int:
+    from vpnlearn.aws.importer import load_files
+    from vpnlearn.aws.rules import ERROR
+    from vpnlearn.aws.site_to_site import validate
+
+    inv = load_files(args.files, region=args.region)
+    findings = validate(inv)
+    if args.errors_only:
+        findings = [f for f in findings if f.severity == ERROR]
+    n_err = sum(f.severity == ERROR for f in findings)
+    n_warn = len(findings) - n_err
+    if args.json:
+        json.dump({"findings": [f.as_row() for f in findings], "errors": n_err, "warnings": n_warn},
+                  sys.stdout, indent=2, default=str)
+        print()
+    else:
+        print(f"checked {len(inv.vpn_connections)} VPN connection(s), {len(inv.customer_gateways)} customer "
+              f"gateway(s), {len(inv.vpn_gateways)} VPN gateway(s), {len(inv.transit_gateways)} transit "
+              f"gateway(s) from {len(args.files)} file(s)" + (f" in {args.region}" if args.region else ""))
+        for f in findings:
+            print(f"{f.severity.upper():7} {f.path} = {f.value!r}")
+            print(f"        {f.message} [{f.rule_id}]")
+            print(f"        {f.doc_url}")
+        print(f"{n_err} error(s), {n_warn} warning(s)")
+    if n_err or (args.strict and n_warn):
+        return 1
+    return 0
+
+
+def add_check(sub: Any) -> None:
+    """``vpnlearn aws check``."""
+    p = sub.add_parser("check", help="validate describe-vpn-connections JSON against AWS's rules",
+                       description=_check.__doc__ or __doc__.split("\n\n")[1])
+    p.add_argument("files", nargs="+", metavar="FILE.json",
+                   help="output of aws ec2 describe-vpn-connections / -customer-gateways / -vpn-gateways")
+    p.add_argument("--region", help="AWS Region (enables Region-specific reserved ASN checks)")
+    p.add_argument("--errors-only", action="store_true", help="print errors only")
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.set_defaults(func=_check)
+
+
+# One entry per `vpnlearn aws <name>` sub-command.
+SUBCOMMANDS: list[Callable[[Any], None]] = [add_check]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``vpnlearn aws`` and its sub-commands to the ``vpnlearn`` command."""
+    aws = subparsers.add_parser("aws", help="AWS VPN models: check configurations",
+                                description="AWS VPN models and checks.")
+    sub = aws.add_subparsers(dest="aws_command", metavar="AWS_COMMAND")
+    for add in SUBCOMMANDS:
+        add(sub)
+    aws.set_defaults(func=lambda args: (aws.print_help(), 2)[1])
+
+
+__all__ = ["SUBCOMMANDS", "add_check", "register"]
