@@ -136,6 +136,9 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         detail = getattr(exc, "problem", None) or str(exc)
+        context, cmark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and cmark is not None:
+            detail += f" ({context} that starts on line {cmark.line + 1})"
         return None, [Problem(file, line, f"not valid YAML: {detail}")]
     if node is None:
         return None, [Problem(file, 1, "the file is empty")]
@@ -195,9 +198,8 @@ def check_question(q: Any, *, file: str, bank_topic: str | None, line: int = 0) 
         add("difficulty", f"missing required field (one of {', '.join(DIFFICULTIES)})")
     elif diff not in DIFFICULTIES:
         add("difficulty", f"{diff!r} is not one of {', '.join(DIFFICULTIES)}")
-    topic = q.get("topic", bank_topic)
-    if topic not in TOPICS:
-        add("topic", f"{topic!r} is not a known topic ({', '.join(TOPICS)})")
+    if "topic" in q and q["topic"] not in TOPICS:  # a bad bank-level topic is reported once, by the bank
+        add("topic", f"{q['topic']!r} is not a known topic ({', '.join(TOPICS)})")
     pts = q.get("points", 1)
     if not isinstance(pts, int) or isinstance(pts, bool) or pts < 1:
         add("points", "must be a positive whole number")
@@ -398,7 +400,12 @@ def check_paths(paths: Iterable[str | os.PathLike]) -> list[Problem]:
                                                 q["id"], "id"))
                     else:
                         seen[q["id"]] = (str(f), ln)
-    return problems
+    return sort_problems(problems)
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in file, then line, order (stable for problems on one line)."""
+    return sorted(problems, key=lambda p: (p.file, p.line))
 
 
 def _raise(problems: list[Problem], what: str) -> None:
