@@ -228,6 +228,12 @@ def _seq_fields(sa: SecurityAssociation, seq: int) -> tuple[bytes, bytes]:
     return header, (struct.pack("!I", seq >> 32) if sa.esn else b"")
 
 
+def _aad(header: bytes, seq_high: bytes) -> bytes:
+    """AEAD additional data: SPI || Sequence Number, or SPI || high 32 || low 32 bits with ESN
+    (RFC 4106 §5, RFC 7634 §2.1)."""
+    return header[:4] + seq_high + header[4:] if seq_high else header
+
+
 def seal(
     sa: SecurityAssociation,
     payload: bytes,
@@ -269,7 +275,7 @@ def seal(
     elif len(iv) != eng.iv_len:
         raise ConfigError(f"IV must be {eng.iv_len} bytes for {sa.suite_name}, not {len(iv)}")
     plaintext = b"".join((payload, _PADDING[pad_len], bytes((pad_len, next_header))))
-    aad = header + seq_high if isinstance(eng, _AeadEngine) else header
+    aad = _aad(header, seq_high) if isinstance(eng, _AeadEngine) else header
     body = eng.seal(aad, iv, plaintext, seq_high)
     sa.record(len(payload))
     return ESPPacket(header + iv + body, sa.spi, seq, sa.esn, iv, payload, pad_len, next_header,
@@ -330,7 +336,7 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
         raise
     header, seq_high = _seq_fields(sa, seq)
     iv = data[8:8 + ivn]
-    aad = header + seq_high if isinstance(eng, _AeadEngine) else header
+    aad = _aad(header, seq_high) if isinstance(eng, _AeadEngine) else header
     try:
         plaintext = eng.open(aad, iv, data[8 + ivn:], seq_high)
     except InvalidTag:
