@@ -150,6 +150,11 @@ _RULE_ROWS: tuple[Rule, ...] = (
     Rule("TGW-ECMP", "ECMP across VPN tunnels needs a transit gateway with VpnEcmpSupport (enabled by "
          "default) and dynamic (BGP) routing; it is not supported with static routing nor on a VGW.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html"),
+    Rule("TGW-BGP", "Model choice: among a TGW's VPN BGP routes for the same CIDR, shortest AS_PATH then "
+         "lowest "
+         "MED, as the VGW (VPNRoutingTypes.html) and Cloud WAN pages document; the fact sheet does not list "
+         "these tie-breakers for a TGW.",
+         "https://docs.aws.amazon.com/network-manager/latest/cloudwan/cloudwan-route-evaluation.html"),
     # --- CloudHub (aws-facts §4) -----------------------------------------------------------------
     Rule("CLOUDHUB-ONE-VGW", "CloudHub uses a single virtual private gateway with a dynamically routed VPN "
          "connection from each site.",
