@@ -13,67 +13,25 @@ payloads can be decrypted), the PSK, the identities and the proposals.
 from __future__ import annotations
 
 import json
-import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .harness import NET_A, NET_B, Charon, Conn, NetPair, Peer, parse_charon_keys, workdir
+from .harness import (
+    NET_A,
+    NET_B,
+    Charon,
+    Conn,
+    NetPair,
+    Peer,
+    ike_messages,
+    parse_charon_keys,
+    read_pcap_udp,
+    workdir,
+)
 
-EXCHANGES = {34: "IKE_SA_INIT", 35: "IKE_AUTH", 36: "CREATE_CHILD_SA", 37: "INFORMATIONAL"}
 PSK = "interop-psk-0123456789"
-
-
-def read_pcap_udp(path: Path) -> list[tuple[float, str, int, str, int, bytes]]:
-    """(time, src ip, src port, dst ip, dst port, UDP payload) for each IPv4/UDP frame of an
-    Ethernet pcap file (the classic libpcap format, as ``dumpcap -P`` writes it)."""
-    data = path.read_bytes()
-    magic = data[:4]
-    endian = "<" if magic == b"\xd4\xc3\xb2\xa1" else ">"
-    linktype = struct.unpack(endian + "I", data[20:24])[0]
-    if linktype != 1:
-        raise ValueError(f"{path}: link type {linktype}, expected Ethernet (1)")
-    pos, out = 24, []
-    while pos + 16 <= len(data):
-        sec, usec, incl, _orig = struct.unpack(endian + "IIII", data[pos:pos + 16])
-        frame = data[pos + 16:pos + 16 + incl]
-        pos += 16 + incl
-        if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
-            continue
-        ip = frame[14:]
-        ihl = (ip[0] & 0x0F) * 4
-        if ip[9] != 17:
-            continue
-        src = ".".join(str(b) for b in ip[12:16])
-        dst = ".".join(str(b) for b in ip[16:20])
-        sport, dport, ulen = struct.unpack("!HHH", ip[ihl:ihl + 6])
-        out.append((sec + usec / 1e6, src, sport, dst, dport, ip[ihl + 8:ihl + ulen]))
-    return out
-
-
-def ike_messages(frames: list[tuple[float, str, int, str, int, bytes]]) -> list[dict]:
-    """The IKE messages among UDP frames: port 500, or port 4500 with the 4-byte non-ESP marker."""
-    out = []
-    for _t, src, sport, dst, dport, payload in frames:
-        if 500 in (sport, dport):
-            msg = payload
-        elif 4500 in (sport, dport) and payload[:4] == b"\x00\x00\x00\x00":
-            msg = payload[4:]
-        else:
-            continue                                # ESP-in-UDP or NAT-T keepalive
-        if len(msg) < 28:
-            continue
-        flags = msg[19]
-        out.append({
-            "src": f"{src}:{sport}", "dst": f"{dst}:{dport}",
-            "exchange": EXCHANGES.get(msg[18], str(msg[18])),
-            "message_id": struct.unpack("!I", msg[20:24])[0],
-            "initiator_flag": bool(flags & 0x08), "response_flag": bool(flags & 0x20),
-            "spi_i": msg[0:8].hex(), "spi_r": msg[8:16].hex(),
-            "non_esp_marker": 4500 in (sport, dport), "bytes": msg,
-        })
-    return out
 
 
 def capture(outdir: Path) -> list[Path]:

@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
@@ -550,3 +551,122 @@ class Pki:
 
 def workdir(prefix: str = "vlinterop-") -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+# --------------------------------------------------------------------------------------------------
+# packet capture (dumpcap on a namespace's veth)
+
+EXCHANGES = {34: "IKE_SA_INIT", 35: "IKE_AUTH", 36: "CREATE_CHILD_SA", 37: "INFORMATIONAL"}
+
+
+class Capture:
+    """``dumpcap`` on one namespace's interface, writing a classic pcap file (``-P``)."""
+
+    def __init__(self, ns: str, iface: str, path: Path) -> None:
+        self.ns, self.iface, self.path = ns, iface, Path(path)
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Capture:
+        self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns, "dumpcap", "-q", "-P", "-i", self.iface,
+                                      "-f", "udp", "-w", str(self.path)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not (self.path.exists() and self.path.stat().st_size >= 24):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise HarnessError(f"dumpcap did not start on {self.ns}/{self.iface}")
+            time.sleep(0.05)
+        time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            time.sleep(0.2)
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+    def frames(self) -> list[tuple[float, str, int, str, int, bytes]]:
+        return read_pcap_udp(self.path)
+
+
+def read_pcap_udp(path: Path) -> list[tuple[float, str, int, str, int, bytes]]:
+    """(time, src ip, src port, dst ip, dst port, UDP payload) for each IPv4/UDP frame of an
+    Ethernet pcap file (the classic libpcap format, as ``dumpcap -P`` writes it)."""
+    data = path.read_bytes()
+    magic = data[:4]
+    endian = "<" if magic == b"\xd4\xc3\xb2\xa1" else ">"
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    if linktype != 1:
+        raise ValueError(f"{path}: link type {linktype}, expected Ethernet (1)")
+    pos, out = 24, []
+    while pos + 16 <= len(data):
+        sec, usec, incl, _orig = struct.unpack(endian + "IIII", data[pos:pos + 16])
+        frame = data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+        if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
+            continue
+        ip = frame[14:]
+        ihl = (ip[0] & 0x0F) * 4
+        if ip[9] != 17:
+            continue
+        src = ".".join(str(b) for b in ip[12:16])
+        dst = ".".join(str(b) for b in ip[16:20])
+        sport, dport, ulen = struct.unpack("!HHH", ip[ihl:ihl + 6])
+        out.append((sec + usec / 1e6, src, sport, dst, dport, ip[ihl + 8:ihl + ulen]))
+    return out
+
+
+def ike_messages(frames: list[tuple[float, str, int, str, int, bytes]]) -> list[dict]:
+    """The IKE messages among UDP frames: port 500, or port 4500 with the 4-byte non-ESP marker."""
+    out = []
+    for _t, src, sport, dst, dport, payload in frames:
+        if 500 in (sport, dport):
+            msg = payload
+        elif 4500 in (sport, dport) and payload[:4] == b"\x00\x00\x00\x00":
+            msg = payload[4:]
+        else:
+            continue                                # ESP-in-UDP or NAT-T keepalive
+        if len(msg) < 28:
+            continue
+        flags = msg[19]
+        out.append({
+            "src": f"{src}:{sport}", "dst": f"{dst}:{dport}",
+            "exchange": EXCHANGES.get(msg[18], str(msg[18])),
+            "message_id": struct.unpack("!I", msg[20:24])[0],
+            "initiator_flag": bool(flags & 0x08), "response_flag": bool(flags & 0x20),
+            "spi_i": msg[0:8].hex(), "spi_r": msg[8:16].hex(),
+            "non_esp_marker": 4500 in (sport, dport), "bytes": msg,
+        })
+    return out
+
+
+
+
+def tshark_fields(pcap: Path, keydir: Path, fields: Sequence[str],
+                  display_filter: str = "") -> list[dict[str, str]]:
+    """Run ``tshark -r pcap`` with the key tables in ``keydir`` (``WIRESHARK_CONFIG_DIR``) and return one
+    dict per frame with the requested fields (empty string when absent)."""
+    argv = ["tshark", "-r", str(pcap), "-T", "fields", "-E", "separator=|", "-E", "occurrence=a",
+            "-o", "esp.enable_encryption_decode:TRUE", "-o", "esp.enable_authentication_check:TRUE"]
+    if display_filter:
+        argv += ["-Y", display_filter]
+    for f in fields:
+        argv += ["-e", f]
+    env = dict(os.environ, WIRESHARK_CONFIG_DIR=str(keydir), HOME=str(keydir))
+    proc = run(argv, env=env, timeout=60)
+    if "Error loading table" in proc.stderr:
+        raise HarnessError(f"tshark rejected a key table: {proc.stderr}")
+    return [dict(zip(fields, line.split("|"), strict=True)) for line in proc.stdout.splitlines()]
+
+
+def psk_pair(pair: NetPair, name: str, ike: str, esp: str, psk: str = "interop-psk-0123456789",
+             **kw: object) -> tuple[Conn, Conn]:
+    """Matching PSK connections for charon A (initiator side, 10.98.1.0/24) and charon B."""
+    a = Conn(name, pair.outer_a, pair.outer_b, Peer("a.vpnlearn.test"), Peer("b.vpnlearn.test"),
+             psk=psk, ike_proposals=ike, esp_proposals=esp, local_ts=NET_A, remote_ts=NET_B, **kw)  # type: ignore[arg-type]
+    b = Conn(name, pair.outer_b, pair.outer_a, Peer("b.vpnlearn.test"), Peer("a.vpnlearn.test"),
+             psk=psk, ike_proposals=ike, esp_proposals=esp, local_ts=NET_B, remote_ts=NET_A, **kw)  # type: ignore[arg-type]
+    return a, b

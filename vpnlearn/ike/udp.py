@@ -529,9 +529,9 @@ def write_key_tables(directory: str | os.PathLike[str], keylog: KeyLog) -> list[
         ike_path = os.path.join(d, "ikev2_decryption_table")
         with open(ike_path, "w") as f:
             for k in keylog.ike.values():
-                f.write(",".join((_q(k.spi_i.hex()), _q(k.spi_r.hex()), _q(k.sk_ei.hex()), _q(k.sk_er.hex()),
-                                  _q(k.encryption), _q(k.sk_ai.hex()), _q(k.sk_ar.hex()), _q(k.integrity)))
-                        + "\n")
+                # Wireshark writes UAT byte fields as bare hex and text fields quoted.
+                f.write(",".join((k.spi_i.hex(), k.spi_r.hex(), k.sk_ei.hex(), k.sk_er.hex(),
+                                  _q(k.encryption), k.sk_ai.hex(), k.sk_ar.hex(), _q(k.integrity))) + "\n")
         esp_path = os.path.join(d, "esp_sa")
         with open(esp_path, "w") as f:
             for e in keylog.esp.values():
