@@ -438,7 +438,12 @@ class ClientVpnEndpoint:
         unknown = [k for k in changes if k not in self.__dataclass_fields__]
         if unknown:
             raise ConfigError(f"unknown endpoint field(s): {', '.join(unknown)}")
-        return replace(self, **changes)  # type: ignore[arg-type]
+        copy = replace(self, **changes)  # type: ignore[arg-type]
+        # The copy owns its lists: changing one endpoint never changes the other.
+        copy.target_networks = list(copy.target_networks)
+        copy.authorization_rules = list(copy.authorization_rules)
+        copy.routes = list(copy.routes)
+        return copy
 
     # ---- decisions -------------------------------------------------------------------------------
     def authorize(self, user_groups: Iterable[str], destination_ip: str) -> AuthorizationDecision:
