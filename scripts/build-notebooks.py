@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate every course notebook: header, navigation, contents, and executed outputs.
 
-Sources: notebooks/course.yaml (order, titles, objectives, time, quiz) and notebooks/src/<name>.py
+Sources: course/course.yaml (order, titles, objectives, time, quiz) and course/src/<name>.py
 (the body, in "percent" format: a line ``# %% [markdown]`` starts a Markdown cell whose lines are
 comments, a line ``# %%`` starts a code cell). A code cell whose output cannot be deterministic is
 marked ``# %% tags=["nbval-ignore-output"] reason="why"``: the reason goes into the cell's metadata.
@@ -33,13 +33,14 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / "notebooks"
-SRC_DIR = NB_DIR / "src"
+COURSE_DIR = ROOT / "course"
+SRC_DIR = COURSE_DIR / "src"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 HEADER_RE = re.compile(r"^# %%(?P<rest>.*)$")
 
 
 def load_course() -> dict:
-    return yaml.safe_load((NB_DIR / "course.yaml").read_text())
+    return yaml.safe_load((COURSE_DIR / "course.yaml").read_text())
 
 
 def parse_source(path: Path) -> list[dict]:

@@ -16,8 +16,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / "notebooks"
-COURSE = yaml.safe_load((NB_DIR / "course.yaml").read_text())
-SOURCED = [e["name"] for e in COURSE["notebooks"] if (NB_DIR / "src" / f"{e['name']}.py").exists()]
+COURSE = yaml.safe_load((ROOT / "course" / "course.yaml").read_text())
+SOURCED = [e["name"] for e in COURSE["notebooks"] if (ROOT / "course" / "src" / f"{e['name']}.py").exists()]
 AWS_LINK = re.compile(r"https://(?:docs\.aws\.amazon\.com|repost\.aws)/[^\s)>`\"'\]\\]*")
 MAX_IGNORED = 3
 
@@ -38,7 +38,7 @@ def allowed_links() -> set[str]:
 
 
 def test_there_are_notebooks() -> None:
-    assert SOURCED, "no notebook sources in notebooks/src"
+    assert SOURCED, "no notebook sources in course/src"
     assert SOURCED[0] == COURSE["notebooks"][0]["name"]
 
 

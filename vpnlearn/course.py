@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 
-from vpnlearn.rand import DemoRandom
+from vpnlearn.rand import DemoModeWarning, DemoRandom
 
 
 def _short_warning(message, category, filename, lineno, line=None) -> str:  # type: ignore[no-untyped-def]
@@ -20,10 +20,18 @@ def _short_warning(message, category, filename, lineno, line=None) -> str:  # ty
     return f"{category.__name__}: {message}\n"
 
 
+DEMO_NOTICE = ("Demo mode: random bytes come from the seed {seed!r}, so you see the same keys and "
+               "packets as everyone else. Such keys are predictable: never use them for real traffic.")
+
+
 def setup(seed: int | str = "vpnlearn") -> DemoRandom:
     """Seeded demo randomness for a notebook, and warnings without file paths.
 
-    Returns a :class:`~vpnlearn.rand.DemoRandom`; it warns once that demo keys are predictable.
+    Returns a :class:`~vpnlearn.rand.DemoRandom`. Instead of the library's DemoModeWarning (which
+    JupyterLab shows like an error), it prints one plain line saying that demo mode is on.
     """
     warnings.formatwarning = _short_warning
-    return DemoRandom(seed)
+    print(DEMO_NOTICE.format(seed=seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DemoModeWarning)
+        return DemoRandom(seed)
