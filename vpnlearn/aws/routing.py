@@ -383,6 +383,7 @@ class VgwRouter:
         self.vpc: VPC | None = None
         self.rng = rng
         self.preferred_tunnel: tuple[str, str] | None = None
+        self._chosen: dict[frozenset[tuple[str, str]], tuple[str, str]] = {}
         self._connections: dict[str, _Connection] = {}
         self._dx: dict[str, dict[IPNetwork, tuple[tuple[int, ...], int]]] = {}
         self._tables: list[RouteTable] = []
@@ -479,8 +480,11 @@ class VgwRouter:
         except ValueError:
             raise ConfigError(f"VPN connection {connection}: field state must be 'UP' or 'DOWN', "
                               f"got {state!r}") from None
-        if conn.tunnels[tunnel] is TunnelState.DOWN and self.preferred_tunnel == (connection, tunnel):
-            self.preferred_tunnel = None  # fails over at the next packet
+        if conn.tunnels[tunnel] is TunnelState.DOWN:
+            key = (connection, tunnel)
+            if self.preferred_tunnel == key:
+                self.preferred_tunnel = None  # fails over at the next packet
+            self._chosen = {ks: k for ks, k in self._chosen.items() if key not in ks}
         return self.propagate()
 
     def advertise(self, connection: str, tunnel: str, prefix: str | IPNetwork, *,
@@ -569,6 +573,16 @@ class VgwRouter:
         """
         ip = parse_ip(destination, field="destination", what=f"virtual private gateway {self.id}")
         matched = tuple(p for p in self.paths() if p.prefix.version == ip.version and ip in p.prefix)
+        return self._decide(ip, matched)
+
+    def best_path_for_prefix(self, prefix: str | IPNetwork) -> PathChoice:
+        """The path the gateway uses for exactly ``prefix`` (what it re-advertises for it), with the
+        steps; ``destination`` in the answer is the prefix's network address."""
+        net = parse_cidr(prefix, field="prefix", what=f"virtual private gateway {self.id}")
+        matched = tuple(p for p in self.paths() if p.prefix == net)
+        return self._decide(net.network_address, matched)
+
+    def _decide(self, ip: IPAddress, matched: tuple[Path, ...]) -> PathChoice:
         steps: list[Step] = []
         if not matched:
             steps.append(Step("VGW-FORWARDS-KNOWN", f"no BGP, static or VPC prefix contains {ip}: the VGW "
@@ -626,18 +640,20 @@ class VgwRouter:
         if len(cands) == 1:
             return cands[0]
         keys = [(p.connection, p.tunnel) for p in cands]
-        if self.preferred_tunnel in keys:
-            chosen = cands[keys.index(self.preferred_tunnel)]
-            text = (f"equal paths: AWS uses one egress tunnel for the whole gateway, "
-                    f"{chosen.connection}/{chosen.tunnel}, chosen by AWS (not configurable)")
+        remembered = self._chosen.get(frozenset(keys))
+        if remembered not in keys and self.preferred_tunnel in keys:
+            remembered = self.preferred_tunnel
+        if remembered in keys:
+            chosen = cands[keys.index(remembered)]
+            text = (f"equal paths: AWS uses one egress tunnel, {chosen.connection}/{chosen.tunnel}, for them "
+                    "all, across the gateway's VPN connections; AWS chose it and you cannot configure it")
         else:
             chosen = cands[random_int(self.rng, 0, len(cands) - 1)]
-            previous = self.preferred_tunnel
-            self.preferred_tunnel = (chosen.connection, chosen.tunnel)
-            text = (f"equal paths: AWS picks one egress tunnel for the whole gateway and you cannot "
-                    f"configure which; it picked {chosen.connection}/{chosen.tunnel}")
-            if previous is not None:
-                text += f" (the previous one, {previous[0]}/{previous[1]}, has no path here)"
+            text = (f"equal paths: AWS picks one egress tunnel across the gateway's VPN connections and you "
+                    f"cannot configure which; it picked {chosen.connection}/{chosen.tunnel}")
+        key = (chosen.connection, chosen.tunnel)
+        self._chosen[frozenset(keys)] = key
+        self.preferred_tunnel = key
         steps.append(Step("VGW-ONE-TUNNEL", text, (chosen,), tuple(p for p in cands if p is not chosen)))
         return chosen
 
