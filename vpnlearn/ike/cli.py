@@ -34,7 +34,7 @@ from vpnlearn.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-FAILURE_EVENTS = ("ProtocolFailure", "PeerDead")
+FAILURE_EVENTS = ("ProtocolFailure", "PeerDead", "ErrorNotifyReceived")
 
 
 def _out(line: str) -> None:
@@ -195,20 +195,26 @@ def _events_named(runner: Any, *names: str) -> list[Any]:
 
 def failure_line(runner: Any) -> str | None:
     """One line naming why the exchange failed (the notify received or sent), or None."""
+    received = [e for e in runner.events if type(e).__name__ == "ErrorNotifyReceived"]
     for ev in runner.events:
         name = type(ev).__name__
-        if name in ("ProtocolFailure", "ErrorNotifyReceived", "PeerDead"):
-            notify = getattr(ev, "notify", None) or getattr(ev, "notify_name", None)
-            direction = getattr(ev, "direction", None) or getattr(ev, "sent_or_received", None)
-            reason = getattr(ev, "reason", None) or getattr(ev, "message", None) or ""
-            if name == "ErrorNotifyReceived":
-                direction = direction or "received"
-            if name == "PeerDead":
-                tail = f": {reason}" if reason else ""
-                return f"no answer from the peer after retransmissions (PeerDead){tail}"
-            parts = [p for p in (str(direction) if direction else "", str(notify) if notify else "") if p]
-            text = " ".join(parts) or name
-            return f"{text}{': ' + str(reason) if reason and str(reason) not in text else ''}"
+        if name == "ProtocolFailure":
+            notify = getattr(ev, "notify", "") or "failure"
+            got = [r for r in received if getattr(r, "notify", None) == notify]
+            if got:
+                where = f"received {notify} from the peer in {getattr(got[0], 'exchange', '?')}"
+            elif getattr(ev, "sent_to_peer", False):
+                where = f"sent {notify} to the peer"
+            else:
+                where = notify
+            reason = getattr(ev, "reason", "")
+            return f"{where}: {reason}" if reason else where
+        if name == "PeerDead":
+            return (f"no answer to {getattr(ev, 'exchange', 'the request')} (message ID "
+                    f"{getattr(ev, 'message_id', '?')}) after all retransmissions (PeerDead)")
+    if received:
+        r = received[0]
+        return f"received {getattr(r, 'notify', '?')} from the peer in {getattr(r, 'exchange', '?')}"
     return None
 
 

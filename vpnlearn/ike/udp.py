@@ -75,23 +75,27 @@ class EchoReply:
 
 
 def _in_any(address: str, selectors: Iterable[Any]) -> bool:
-    """Whether ``address`` lies in one of the traffic selectors (objects with ``start``/``end``
-    addresses, or CIDR strings)."""
+    """Whether ``address`` lies in one of the traffic selectors: CIDR or ``start-end`` strings, or
+    objects with ``start``/``end`` (or ``start_address``/``end_address``) addresses."""
     ip = ipaddress.ip_address(address)
     for ts in selectors:
-        if isinstance(ts, str):
-            if ip in ipaddress.ip_network(ts, strict=False):
-                return True
-            continue
         start = getattr(ts, "start", None) or getattr(ts, "start_address", None)
         end = getattr(ts, "end", None) or getattr(ts, "end_address", None)
-        if start is not None and end is not None:
-            if ipaddress.ip_address(start) <= ip <= ipaddress.ip_address(end):
+        if start is None or end is None:
+            text = str(ts).split()[0] if str(ts).strip() else ""
+            try:
+                if "-" in text:
+                    start, end = text.split("-", 1)
+                else:
+                    net = ipaddress.ip_network(text, strict=False)
+                    start, end = net[0], net[-1]
+            except ValueError:
+                continue
+        try:
+            if ipaddress.ip_address(str(start)) <= ip <= ipaddress.ip_address(str(end)):
                 return True
+        except (ValueError, TypeError):
             continue
-        net = getattr(ts, "network", None)
-        if net is not None and ip in ipaddress.ip_network(str(net), strict=False):
-            return True
     return False
 
 
@@ -383,6 +387,8 @@ def describe_event(ev: Any) -> str:
         return name
     parts = []
     for f in fields:
+        if f == "child":
+            continue
         v = getattr(ev, f)
         if isinstance(v, bytes):
             v = v.hex()
@@ -492,6 +498,7 @@ class KeyLog:
     def __init__(self) -> None:
         self.ike: dict[bytes, IkeSaKeys] = {}
         self.esp: dict[tuple[str, str, int], EspSaKeys] = {}
+        self.ike_rfc: dict[bytes, dict[str, str]] = {}    # SPIi|SPIr -> every key of §2.14, hex
 
     def snapshot(self, peer: Any) -> None:
         ike_sa = getattr(peer, "ike_sa", None)
@@ -499,6 +506,10 @@ class KeyLog:
             try:
                 k = ike_sa_keys(ike_sa)
                 self.ike[k.spi_i + k.spi_r] = k
+                fields = getattr(ike_sa.keys, "__dataclass_fields__", {})
+                self.ike_rfc[k.spi_i + k.spi_r] = {
+                    f: getattr(ike_sa.keys, f).hex() for f in fields
+                    if isinstance(getattr(ike_sa.keys, f), bytes)}
             except (AttributeError, VpnlearnError):
                 pass
         for child in getattr(peer, "child_sas", ()) or ():
@@ -521,7 +532,8 @@ def write_key_tables(directory: str | os.PathLike[str], keylog: KeyLog) -> list[
 
     Point Wireshark at them with ``WIRESHARK_CONFIG_DIR=directory`` (or copy them into a profile).
     For ESP also set ``esp.enable_encryption_decode:TRUE``; add ``esp.enable_authentication_check:TRUE``
-    to have the ICV checked. Returns the paths written.
+    to have the ICV checked. ``vpnlearn-keys.json`` holds every key by its RFC 7296 name (SKEYSEED,
+    SK_d ...) for learners and for comparing with another implementation. Returns the paths written.
     """
     d = os.fspath(directory)
     try:
@@ -538,10 +550,22 @@ def write_key_tables(directory: str | os.PathLike[str], keylog: KeyLog) -> list[
                 f.write(",".join((_q("IPv4"), _q(e.src), _q(e.dst), _q(f"0x{e.spi:08x}"), _q(e.encryption),
                                   _q("0x" + e.enc_key.hex()), _q(e.integrity),
                                   _q("0x" + e.integ_key.hex() if e.integ_key else ""))) + "\n")
+        import json
+
+        all_path = os.path.join(d, "vpnlearn-keys.json")
+        with open(all_path, "w") as f:
+            json.dump({
+                "ike_sas": [{"spi_i": spis[:8].hex(), "spi_r": spis[8:].hex(), **keys}
+                            for spis, keys in keylog.ike_rfc.items()],
+                "esp_sas": [{"src": e.src, "dst": e.dst, "spi": f"0x{e.spi:08x}",
+                             "encryption": e.encryption, "enc_key": e.enc_key.hex(),
+                             "integrity": e.integrity, "integ_key": e.integ_key.hex()}
+                            for e in keylog.esp.values()],
+            }, f, indent=2)
         prefs = os.path.join(d, "preferences")
         with open(prefs, "w") as f:
             f.write("esp.enable_encryption_decode: TRUE\nesp.enable_authentication_check: TRUE\n"
                     "esp.enable_null_encryption_decode_heuristic: FALSE\n")
     except OSError as exc:
         raise ConfigError(f"cannot write Wireshark key tables into {d}: {exc.strerror}") from exc
-    return [ike_path, esp_path, prefs]
+    return [ike_path, esp_path, all_path, prefs]
