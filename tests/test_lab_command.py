@@ -1,0 +1,69 @@
+"""`make lab` (python -m vpnlearn.lab): starts JupyterLab on the course, serves contents, stops cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from vpnlearn.lab import START, lab_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_lab_command_shape() -> None:
+    cmd = lab_command(9999, open_browser=False)
+    assert "--ServerApp.ip=127.0.0.1" in cmd and "--ServerApp.port=9999" in cmd and "--no-browser" in cmd
+    assert f"--LabApp.default_url=/lab/tree/{START}" in cmd
+    assert (ROOT / "notebooks" / START).exists()
+
+
+def test_lab_starts_serves_contents_and_stops(tmp_path: Path) -> None:
+    port = free_port()
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
+    env.pop("DISPLAY", None)
+    proc = subprocess.Popen([sys.executable, "-m", "vpnlearn.lab", "--port", str(port), "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+                            start_new_session=True)
+    seen: list[str] = []
+    try:
+        token = None
+        deadline = time.monotonic() + 120
+        assert proc.stdout is not None
+        while time.monotonic() < deadline and token is None:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            m = re.search(rf"http://127\.0\.0\.1:{port}/lab\S*\?token=([0-9a-f]+)", line)
+            if m:
+                token = m.group(1)
+        assert token, "JupyterLab printed no URL with a token:\n" + "".join(seen)
+        url = f"http://127.0.0.1:{port}/lab/tree/{START}"
+        assert any(url in s for s in seen), "vpnlearn's URL not printed"
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/api/contents/{START}",
+                                     headers={"Authorization": f"token {token}"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            model = json.load(r)
+        assert model["name"] == START and model["type"] == "notebook"
+        assert "vpnlearn" in json.dumps(model["content"])
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
