@@ -255,15 +255,17 @@ def cmd_initiate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     with runner:
         try:
+            started = time.monotonic()
             runner.start()
             ok = runner.run_until(lambda: _established(runner) or _failed(runner), args.timeout)
+            elapsed = time.monotonic() - started
             if not ok or _failed(runner) or not _established(runner):
                 reason = failure_line(runner) or f"no IKE SA after {args.timeout:g} s"
                 print(f"vpnlearn ike initiate: failed: {reason}", file=sys.stderr)
                 status = EXIT_FAILED
             else:
                 child = runner.children()[-1]
-                _out(f"IKE SA and CHILD_SA established with {args.remote}"
+                _out(f"IKE SA and CHILD_SA established with {args.remote} in {elapsed * 1000:.1f} ms"
                      f" ({describe_child(child)})")
                 if args.ping and not _ping(args, runner):
                     status = EXIT_FAILED
