@@ -69,4 +69,12 @@ Events (``vpnlearn.ike.events``): ``IkeSaEstablished``, ``ChildSaEstablished``, 
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from vpnlearn.ike.auth import CertCredentials, DemoCA, Identity
+from vpnlearn.ike.events import Output
+from vpnlearn.ike.keys import ChildKeys, IkeKeys
+from vpnlearn.ike.payloads import TrafficSelector
+from vpnlearn.ike.peer import ChildSa, IkeConfig, IkeSa, Initiator, Peer, Responder, TranscriptEntry
+from vpnlearn.ike.state import State
+
+__all__ = ["CertCredentials", "ChildKeys", "ChildSa", "DemoCA", "IkeConfig", "IkeKeys", "IkeSa", "Identity",
+           "Initiator", "Output", "Peer", "Responder", "State", "TrafficSelector", "TranscriptEntry"]
