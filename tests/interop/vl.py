@@ -17,9 +17,10 @@ LOCAL_ID, REMOTE_ID = "a.vpnlearn.test", "b.vpnlearn.test"
 
 def vl_args(pair: NetPair, *, ike: str, esp: str, psk: str | None = PSK,
             cert: tuple[Path, Path] | None = None, ca: Path | None = None,
-            local_ts: str = NET_A, remote_ts: str = NET_B) -> list[str]:
+            local_ts: str = NET_A, remote_ts: str = NET_B, local_id: str = LOCAL_ID,
+            remote_id: str = REMOTE_ID) -> list[str]:
     """The identity, auth, proposal and TS options shared by ``initiate`` and ``respond``."""
-    args = ["--local-id", LOCAL_ID, "--remote-id", REMOTE_ID, "--ike", ike, "--esp", esp,
+    args = ["--local-id", local_id, "--remote-id", remote_id, "--ike", ike, "--esp", esp,
             "--local-ts", local_ts, "--remote-ts", remote_ts]
     if cert is not None:
         assert ca is not None
@@ -30,10 +31,14 @@ def vl_args(pair: NetPair, *, ike: str, esp: str, psk: str | None = PSK,
     return args
 
 
-def vl_initiate(pair: NetPair, *extra: str, timeout: float = 40, **kw) -> subprocess.CompletedProcess:
-    """``vpnlearn ike initiate <B's outer address>`` in namespace A; never raises on exit status."""
-    argv = ["ip", "netns", "exec", pair.ns_a, sys.executable, "-m", "vpnlearn", "ike", "initiate",
-            pair.outer_b, "--source", pair.outer_a, *vl_args(pair, **kw), "--timeout", "8", *extra]
+def vl_initiate(pair: NetPair, *extra: str, timeout: float = 40, from_b: bool = False,
+                **kw) -> subprocess.CompletedProcess:
+    """``vpnlearn ike initiate <B's outer address>`` in namespace A (or the reverse with ``from_b``);
+    never raises on the exit status."""
+    ns, src, dst = ((pair.ns_b, pair.outer_b, pair.outer_a) if from_b
+                    else (pair.ns_a, pair.outer_a, pair.outer_b))
+    argv = ["ip", "netns", "exec", ns, sys.executable, "-m", "vpnlearn", "ike", "initiate",
+            dst, "--source", src, *vl_args(pair, **kw), "--timeout", "8", *extra]
     return run(argv, check=False, timeout=timeout, cwd=REPO)
 
 
