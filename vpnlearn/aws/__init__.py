@@ -5,6 +5,7 @@ Site-to-Site VPN: :mod:`.rules` (the rule table), :mod:`.tunnel_options`, :mod:`
 Other areas add their public names below, one line each.
 """
 
+from vpnlearn.aws.clientvpn import AuthenticationOption, ClientVpnEndpoint, TargetSubnet  # noqa: F401
 from vpnlearn.aws.rules import RULES, Finding, Rule, rules_table  # noqa: F401
 from vpnlearn.aws.site_to_site import Inventory, VpnConnection, validate  # noqa: F401
 from vpnlearn.aws.tunnel_options import TunnelOptions, validate_tunnel_options  # noqa: F401
