@@ -6,6 +6,7 @@ Other areas add their public names below, one line each.
 """
 
 from vpnlearn.aws.clientvpn import AuthenticationOption, ClientVpnEndpoint, TargetSubnet  # noqa: F401
+from vpnlearn.aws.network import VPC, PrefixList, Route, RouteTable, Subnet  # noqa: F401
 from vpnlearn.aws.rules import RULES, Finding, Rule, rules_table  # noqa: F401
 from vpnlearn.aws.site_to_site import Inventory, VpnConnection, validate  # noqa: F401
 from vpnlearn.aws.tunnel_options import TunnelOptions, validate_tunnel_options  # noqa: F401
