@@ -212,10 +212,8 @@ class DhPrivate:
 
 ENCR_ALGORITHMS: tuple[EncrAlgorithm, ...] = (
     EncrAlgorithm("aes128", 12, 128, 16, 16, rfc="RFC 3602"),
-    EncrAlgorithm("aes192", 12, 192, 16, 16, rfc="RFC 3602"),
     EncrAlgorithm("aes256", 12, 256, 16, 16, rfc="RFC 3602"),
     EncrAlgorithm("aes128gcm16", 20, 128, 8, 4, aead=True, icv_len=16, salt_len=4, rfc="RFC 5282"),
-    EncrAlgorithm("aes192gcm16", 20, 192, 8, 4, aead=True, icv_len=16, salt_len=4, rfc="RFC 5282"),
     EncrAlgorithm("aes256gcm16", 20, 256, 8, 4, aead=True, icv_len=16, salt_len=4, rfc="RFC 5282"),
     EncrAlgorithm("chacha20poly1305", 28, 256, 8, 1, aead=True, icv_len=16, salt_len=4,
                   needs_key_length_attr=False, rfc="RFC 7634"),
@@ -289,7 +287,7 @@ DH_GROUPS: tuple[DhGroup, ...] = (
     DhGroup("x25519", 31, "x25519", rfc="RFC 8031"),
 )
 _ALIASES = {"curve25519": "x25519", "aes128gcm128": "aes128gcm16", "aes256gcm128": "aes256gcm16",
-            "aes192gcm128": "aes192gcm16", "sha2_256": "sha256", "sha2_384": "sha384", "sha2_512": "sha512"}
+"sha2_256": "sha256", "sha2_384": "sha384", "sha2_512": "sha512"}
 
 
 def encr_by_id(transform_id: int, key_bits: int | None) -> EncrAlgorithm | None:

@@ -267,6 +267,7 @@ class ChildSa:
     created: float
     inbound: object = None
     outbound: object = None
+    esp_error: str = ""
 
     def __str__(self) -> str:
         return (f"CHILD_SA in 0x{self.inbound_spi:08x} out 0x{self.outbound_spi:08x} {self.chosen.name} "
@@ -814,8 +815,9 @@ class IkeSession:
             child.inbound = SecurityAssociation(child.inbound_spi, enc_key=in_e, integ_key=in_a or None,
                                                 direction="inbound", tunnel_src=self.remote[0],
                                                 tunnel_dst=self.local[0], **common)
-        except (VpnlearnError, TypeError):
+        except (VpnlearnError, TypeError) as exc:
             child.outbound = child.inbound = None
+            child.esp_error = str(exc)
 
     def create_child(self, now: float, local_ts=None, remote_ts=None, *, rekey: ChildSa | None = None) -> ev.Output:
         """Start a CREATE_CHILD_SA exchange for a new (or rekeyed) CHILD_SA (§1.3.1, §1.3.3)."""

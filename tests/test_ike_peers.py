@@ -1,0 +1,406 @@
+"""Two in-process IKEv2 peers (RFC 7296): every supported suite, PSK and certificates, and the failures."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from test_ike_helpers import B, LEFT_NET, RIGHT_NET, T0, Wire, configs, connect, demo, of
+from vpnlearn.ike import DemoCA, Identity, Initiator, Responder, State, TrafficSelector
+from vpnlearn.ike import events as ev
+from vpnlearn.ike.keys import derive_child_keys
+from vpnlearn.ike.messages import decode_message
+from vpnlearn.ipsec import esp
+from vpnlearn.ipsec.packets import icmp_echo
+
+# IKE suites: every ENCR, every PRF/INTEG and every DH group appears at least once.
+IKE_SUITES = [
+    "aes128gcm16-prfsha256-x25519", "aes256gcm16-prfsha384-ecp384", "aes128gcm16-prfsha512-ecp256",
+    "chacha20poly1305-prfsha256-x25519", "aes256gcm16-prfsha256-ecp521",
+    "aes128-sha256-modp2048", "aes256-sha384-ecp256", "aes256-sha512-modp3072", "aes128-sha1-modp1024",
+    "aes128-sha256-modp1536", "aes128-sha256-prfsha1-ecp384", "aes256-sha256-modp4096",
+]
+ESP_SUITES = ["aes128gcm16", "aes256gcm16", "chacha20poly1305", "aes128-sha256", "aes256-sha512",
+              "aes128-sha1", "aes256-sha384"]
+
+
+def _ping_both_ways(w: Wire) -> None:
+    ci, cr = w.ini.child_sas[-1], w.resp.child_sas[-1]
+    assert ci.outbound is not None and cr.inbound is not None, f"ESP SAs were not built: {ci.esp_error}"
+    for sender, receiver, src, dst in ((ci, cr, "10.98.1.5", "10.98.2.7"), (cr, ci, "10.98.2.7", "10.98.1.5")):
+        inner = icmp_echo(src, dst, 7, 1, b"hello through IKE-made ESP").build()
+        outer = esp.protect(sender.outbound, inner, now=1.0)
+        assert inner not in outer
+        assert esp.unprotect(receiver.inbound, outer, now=1.0) == inner
+
+
+def _assert_established(w: Wire) -> None:
+    assert w.ini.state == State.ESTABLISHED and w.resp.state == State.ESTABLISHED
+    assert w.ini.ike_sa.keys == w.resp.ike_sa.keys
+    ci, cr = w.ini.child_sas[0], w.resp.child_sas[0]
+    assert ci.inbound_spi == cr.outbound_spi and ci.outbound_spi == cr.inbound_spi
+    assert ci.keys == cr.keys
+    assert not of(w.events_i + w.events_r, ev.ProtocolFailure)
+
+
+@pytest.mark.parametrize("ike", IKE_SUITES)
+def test_psk_every_ike_suite(ike: str) -> None:
+    w = connect(*configs(ike, "aes128gcm16"), seed=ike)
+    _assert_established(w)
+    assert w.ini.ike_sa.chosen.name.startswith(ike.split("-")[0])
+    _ping_both_ways(w)
+
+
+@pytest.mark.parametrize("esp_suite", ESP_SUITES)
+def test_psk_every_esp_suite(esp_suite: str) -> None:
+    w = connect(*configs("aes256-sha256-ecp256", esp_suite), seed=esp_suite)
+    _assert_established(w)
+    assert w.ini.child_sas[0].chosen.encr.name == esp_suite.split("-")[0]
+    _ping_both_ways(w)
+
+
+CERT_CASES = [  # (identity kind, key kind, signature scheme)
+    ("fqdn", "ec", "ecdsa-with-SHA256"), ("ipv4", "rsa", "RSASSA-PSS-SHA256"),
+    ("rfc822", "rsa", "sha256WithRSAEncryption"), ("dn", "rsa", "rsa-pkcs1"), ("dn", "ec", ""),
+]
+
+
+def _ident(kind: str, side: str) -> Identity:
+    return {"fqdn": lambda: Identity.fqdn(f"{side}.example"), "ipv4": lambda: Identity.ipv4(
+        "192.0.2.1" if side == "left" else "192.0.2.2"), "rfc822": lambda: Identity.rfc822(f"gw@{side}.example"),
+        "dn": lambda: Identity.dn(f"CN={side},O=vpnlearn")}[kind]()
+
+
+@pytest.fixture(scope="module")
+def ca() -> DemoCA:
+    return DemoCA(not_before=T0, rng=demo("ca"))
+
+
+def _cert_configs(ca: DemoCA, kind: str, key: str, scheme: str, **kw):
+    li, ri = _ident(kind, "left"), _ident(kind, "right")
+    lc, lk = ca.issue(li, key=key)
+    rc, rk = ca.issue(ri, key=key)
+    common = {"validation_time_l": T0 + datetime.timedelta(days=1), "validation_time_r": T0 + datetime.timedelta(days=1)}
+    common.update(kw)
+    return configs("aes256gcm16-prfsha256-ecp256", "aes256gcm16", psk_l=None, psk_r=None,
+                   local_id_l=li, remote_id_l=ri, local_id_r=ri, remote_id_r=li,
+                   certificate_l=lc, private_key_l=lk, signature_scheme_l=scheme, trust_l=(ca.certificate,),
+                   certificate_r=rc, private_key_r=rk, signature_scheme_r=scheme, trust_r=(ca.certificate,),
+                   **common)
+
+
+@pytest.mark.parametrize(("kind", "key", "scheme"), CERT_CASES)
+def test_certificates(ca: DemoCA, kind: str, key: str, scheme: str) -> None:
+    w = connect(*_cert_configs(ca, kind, key, scheme), seed=kind + key + scheme)
+    _assert_established(w)
+    est = of(w.events_i, ev.IkeSaEstablished)[0]
+    assert ("RSA PKCS#1" in est.auth_method) if scheme == "rsa-pkcs1" else ("RFC 7427" in est.auth_method)
+    auth_req = decode_message(w.log[2][1])
+    assert auth_req.sealed is not None  # CERT travels encrypted
+    _ping_both_ways(w)
+
+
+def test_certificate_from_untrusted_ca_fails(ca: DemoCA) -> None:
+    left, right = _cert_configs(ca, "fqdn", "ec", "")
+    rogue = DemoCA("rogue", not_before=T0, rng=demo("rogue"))
+    cert, key = rogue.issue(Identity.fqdn("left.example"))
+    from dataclasses import replace
+    w = connect(replace(left, certificate=cert, private_key=key), right, seed="rogue")
+    assert [e.notify for e in of(w.events_r, ev.ProtocolFailure)] == ["AUTHENTICATION_FAILED"]
+    assert [e.notify for e in of(w.events_i, ev.ProtocolFailure)] == ["AUTHENTICATION_FAILED"]
+    assert w.resp.ike_sa is None and w.ini.state == State.FAILED
+
+
+def test_certificate_san_must_match_id(ca: DemoCA) -> None:
+    left, right = _cert_configs(ca, "fqdn", "ec", "")
+    cert, key = ca.issue(Identity.fqdn("someone-else.example"))
+    from dataclasses import replace
+    w = connect(replace(left, certificate=cert, private_key=key), right, seed="san")
+    assert "AUTHENTICATION_FAILED" in [e.notify for e in of(w.events_r, ev.ProtocolFailure)]
+    assert w.ini.state == State.FAILED
+
+
+def test_expired_certificate_fails(ca: DemoCA) -> None:
+    late = T0 + datetime.timedelta(days=400)
+    w = connect(*_cert_configs(ca, "fqdn", "ec", "", validation_time_r=late, validation_time_l=late), seed="old")
+    assert "AUTHENTICATION_FAILED" in [e.notify for e in of(w.events_r, ev.ProtocolFailure)]
+
+
+def test_wrong_psk_authentication_failed_both_sides() -> None:
+    w = connect(*configs(psk_l=b"one secret", psk_r=b"another secret"), seed="psk")
+    fi = [e.notify for e in of(w.events_i, ev.ProtocolFailure)]
+    fr = [e.notify for e in of(w.events_r, ev.ProtocolFailure)]
+    assert fr == ["AUTHENTICATION_FAILED"] and fi == ["AUTHENTICATION_FAILED"]
+    assert w.ini.state == State.FAILED and w.resp.ike_sa is None and not w.resp.child_sas
+
+
+def test_responder_auth_wrong_initiator_notifies_in_informational() -> None:
+    # The initiator expects another responder ID: it must refuse and tell the responder (§2.21.2).
+    from vpnlearn.ike import Identity as Id
+    w = connect(*configs(remote_id_l=Id.fqdn("not-right.example")), seed="rid")
+    assert [e.notify for e in of(w.events_i, ev.ProtocolFailure)] == ["AUTHENTICATION_FAILED"]
+    assert w.resp.state == State.FAILED
+    assert ["AUTHENTICATION_FAILED"] == [e.notify for e in of(w.events_r, ev.ErrorNotifyReceived)]
+
+
+def test_no_common_proposal() -> None:
+    w = connect(*configs("aes128-sha256-modp2048", ike_r="aes256gcm16-prfsha384-ecp384"), seed="np")
+    assert [e.notify for e in of(w.events_i, ev.ProtocolFailure)] == ["NO_PROPOSAL_CHOSEN"]
+    assert [e.notify for e in of(w.events_r, ev.ProtocolFailure)] == ["NO_PROPOSAL_CHOSEN"]
+    assert w.ini.state == State.FAILED and w.resp.ike_sa is None
+
+
+def test_3des_is_refused_like_aws() -> None:
+    w = connect(*configs("3des-sha1-modp1024", ike_r="aes128-sha1-modp1024"), seed="3des")
+    assert [e.notify for e in of(w.events_i, ev.ProtocolFailure)] == ["NO_PROPOSAL_CHOSEN"]
+
+
+def test_no_common_esp_proposal_keeps_ike_sa() -> None:
+    w = connect(*configs(esp="aes128gcm16", esp_r="aes256-sha256"), seed="npesp")
+    assert w.ini.state == State.ESTABLISHED and w.resp.state == State.ESTABLISHED
+    assert not w.ini.child_sas and not w.resp.child_sas
+    f = of(w.events_i, ev.ProtocolFailure)
+    assert [(e.notify, e.fatal) for e in f] == [("NO_PROPOSAL_CHOSEN", False)]
+
+
+def test_invalid_ke_payload_then_retry() -> None:
+    left, right = configs("aes128gcm16-prfsha256-x25519-ecp256", ike_r="aes128gcm16-prfsha256-ecp256")
+    w = connect(left, right, seed="ke")
+    retry = of(w.events_i, ev.InvalidKeRetry)
+    assert [(r.old_group, r.new_group) for r in retry] == [(31, 19)]
+    assert "INVALID_KE_PAYLOAD" in [e.notify for e in of(w.events_r, ev.ProtocolFailure)]
+    _assert_established_after_retry(w)
+    first = decode_message(w.log[0][1])
+    second = decode_message(w.log[2][1])
+    from vpnlearn.ike.payloads import KE
+    assert first.first(KE).group == 31 and second.first(KE).group == 19
+    assert w.ini.ike_sa.chosen.dh.transform_id == 19
+
+
+def _assert_established_after_retry(w: Wire) -> None:
+    assert w.ini.state == State.ESTABLISHED and w.resp.state == State.ESTABLISHED
+    assert w.ini.ike_sa.keys == w.resp.ike_sa.keys and len(w.ini.child_sas) == 1
+
+
+def test_ts_unacceptable() -> None:
+    w = connect(*configs(right_sees_left="172.16.0.0/16"), seed="ts")
+    assert [(e.notify, e.fatal) for e in of(w.events_i, ev.ProtocolFailure)] == [("TS_UNACCEPTABLE", False)]
+    assert not w.ini.child_sas and w.ini.state == State.ESTABLISHED
+
+
+def test_ts_narrowing() -> None:
+    # The initiator asks for 10.98.0.0/16 on its side; the responder only allows 10.98.1.0/24 (§2.9).
+    w = connect(*configs(left_net="10.98.0.0/16", right_sees_left=LEFT_NET), seed="narrow")
+    ci = w.ini.child_sas[0]
+    assert [str(t) for t in ci.local_ts] == [LEFT_NET]
+    assert [str(t) for t in ci.remote_ts] == [RIGHT_NET]
+
+
+def test_replayed_auth_request_gets_same_response_and_no_new_child() -> None:
+    w = connect(*configs(), seed="replay")
+    auth_req = w.log[2][1]
+    auth_resp = w.log[3][1]
+    out = w.to_resp(auth_req)
+    assert out.send == [auth_resp]
+    assert len(w.resp.child_sas) == 1
+    # A replayed response is dropped by the initiator.
+    out = w.to_ini(auth_resp)
+    assert not out.send and of(out.events, ev.MessageDropped)
+
+
+def test_corrupted_sk_payload_rejected_every_byte() -> None:
+    w = connect(*configs("aes128-sha256-ecp256"), seed="sk")
+    out = w.ini.liveness(5.0)
+    req = out.send[0]
+    for i in range(28, len(req)):
+        bad = bytearray(req)
+        bad[i] ^= 0x01
+        o = w.resp.receive(bytes(bad), 5.0, local=B, remote=("192.0.2.1", 500))
+        assert not o.send, f"mutated byte {i} was answered"
+        assert of(o.events, ev.MessageDropped)
+    # the genuine one still works afterwards
+    w.run(out, now=5.0)
+    assert of(w.events_i, ev.LivenessConfirmed)
+
+
+def test_nat_detected_switches_to_4500() -> None:
+    w = connect(*configs(), seed="nat", a_seen_by_b=("198.51.100.9", 31000))
+    assert of(w.events_i, ev.SwitchToPort4500) and of(w.events_r, ev.SwitchToPort4500)
+    nat_i = of(w.events_i, ev.NatDetected)[0]
+    assert nat_i.local_behind_nat and not nat_i.remote_behind_nat
+    assert w.ini.port == 4500 and w.resp.port == 4500
+
+
+def test_no_nat_no_switch() -> None:
+    w = connect(*configs(), seed="nonat")
+    assert not of(w.events_i + w.events_r, ev.NatDetected) and w.ini.port == 500
+
+
+def test_create_child_with_pfs_rekey_child_and_delete() -> None:
+    w = connect(*configs(esp="aes128gcm16-ecp256"), seed="pfs")
+    w.run(w.ini.create_child(10.0, (TrafficSelector.subnet("10.98.1.0/25"),),
+                             (TrafficSelector.subnet("10.98.2.0/25"),)), now=10.0)
+    assert len(w.ini.child_sas) == 2 and len(w.resp.child_sas) == 2
+    new = w.ini.child_sas[1]
+    assert new.keys.pfs and new.keys == w.resp.child_sas[1].keys
+    _ping_both_ways(w)
+    old = w.ini.child_sas[0]
+    w.run(w.ini.rekey_child(20.0, old), now=20.0)
+    assert of(w.events_i, ev.ChildSaRekeyed) and of(w.events_r, ev.ChildSaRekeyed)
+    spis = {c.inbound_spi for c in w.ini.child_sas}
+    assert old.inbound_spi not in spis and len(w.ini.child_sas) == 2
+    assert {c.outbound_spi for c in w.resp.child_sas} == spis
+    _ping_both_ways(w)
+    w.run(w.resp.delete_child(30.0, w.resp.child_sas[0]), from_ini=False, now=30.0)
+    assert len(w.ini.child_sas) == 1 and len(w.resp.child_sas) == 1
+
+
+def test_pfs_keymat_matches_formula() -> None:
+    w = connect(*configs(esp="aes256-sha256-modp2048"), seed="keymat")
+    w.run(w.ini.create_child(1.0), now=1.0)
+    ci = w.ini.child_sas[1]
+    sess = w.ini.session
+    req = [t for t in w.ini.transcript if t.exchange == "CREATE_CHILD_SA"]
+    assert [t.is_response for t in req] == [False, True]
+    # Recompute from the RFC formula with no PFS: must differ from what PFS gave.
+    no_pfs = derive_child_keys(sess.chosen.prf, sess.keys.SK_d, ci.chosen, b"x" * 32, b"y" * 32)
+    assert no_pfs.KEYMAT != ci.keys.KEYMAT and ci.keys.pfs
+
+
+def test_rekey_ike_sa_keeps_children_and_changes_keys() -> None:
+    w = connect(*configs(), seed="rekeyike")
+    old_keys = w.ini.ike_sa.keys
+    old_spis = (w.ini.ike_sa.spi_i, w.ini.ike_sa.spi_r)
+    w.run(w.ini.rekey_ike(50.0), now=50.0)
+    assert of(w.events_i, ev.IkeSaRekeyed) and of(w.events_r, ev.IkeSaRekeyed)
+    assert w.ini.ike_sa.keys == w.resp.ike_sa.keys != old_keys
+    assert (w.ini.ike_sa.spi_i, w.ini.ike_sa.spi_r) != old_spis
+    assert w.ini.state == State.ESTABLISHED and w.resp.state == State.ESTABLISHED
+    assert len(w.ini.child_sas) == 1 and len(w.resp.child_sas) == 1
+    # The new IKE SA works: DPD and a new child over it.
+    w.run(w.ini.liveness(60.0), now=60.0)
+    assert of(w.events_i, ev.LivenessConfirmed)
+    w.run(w.resp.create_child(61.0), from_ini=False, now=61.0)
+    assert len(w.ini.child_sas) == 2
+    _ping_both_ways(w)
+
+
+def test_delete_ike_sa() -> None:
+    w = connect(*configs(), seed="del")
+    w.run(w.ini.delete_ike(5.0), now=5.0)
+    assert w.ini.state == State.CLOSED and w.resp.state == State.CLOSED
+    assert of(w.events_r, ev.IkeSaDeleted)[0].by_peer and not of(w.events_i, ev.IkeSaDeleted)[0].by_peer
+    assert not w.ini.child_sas and not w.resp.child_sas
+
+
+def test_retransmission_and_peer_dead() -> None:
+    left, right = configs()
+    ini = Initiator(left, rng=demo("rt"))
+    first = ini.start(0.0).send[0]
+    assert ini.next_timer() == pytest.approx(2.0)
+    assert ini.tick(1.9).send == []
+    out = ini.tick(2.0)
+    assert out.send == [first] and of(out.events, ev.RetransmitSent)
+    assert ini.next_timer() == pytest.approx(6.0)  # exponential back-off: 2, 4, 8, ...
+    t = 6.0
+    sent = 2
+    while True:
+        out = ini.tick(t)
+        if of(out.events, ev.PeerDead):
+            break
+        sent += len(out.send)
+        t = ini.next_timer()
+    assert sent == left.retransmit_tries and ini.state == State.CLOSED and ini.next_timer() is None
+
+
+def test_lost_response_then_retransmitted_request() -> None:
+    left, right = configs()
+    ini, resp = Initiator(left, rng=demo("lost-i")), Responder(right, rng=demo("lost-r"))
+    w = Wire(ini, resp)
+    init = ini.start(0.0).send[0]
+    r1 = w.to_resp(init).send[0]
+    auth = w.to_ini(r1).send[0]
+    lost = w.to_resp(auth).send[0]           # this response is "lost"
+    again = ini.tick(2.0).send[0]
+    assert again == auth
+    assert w.to_resp(again).send == [lost]   # same response, no second IKE SA / child
+    w.to_ini(lost)
+    assert ini.state == State.ESTABLISHED and len(resp.child_sas) == 1
+
+
+def test_cookie_flood_bounded() -> None:
+    left, right = configs()
+    from dataclasses import replace
+    right = replace(right, cookie_threshold=5, half_open_limit=8)
+    resp = Responder(right, rng=demo("flood"))
+    demanded = 0
+    for n in range(40):
+        ini = Initiator(left, rng=demo(f"flooder{n}"))
+        out = resp.receive(ini.start(0.0).send[0], 0.0, local=B, remote=("203.0.113.7", 500))
+        demanded += len(of(out.events, ev.CookieDemanded))
+    assert resp.half_open_count == 5
+    assert demanded == 35
+    # A real initiator that answers the cookie gets through (the half-open limit is 8).
+    ini = Initiator(left, rng=demo("honest"))
+    w = Wire(ini, resp, a=("192.0.2.1", 500))
+    w.start()
+    assert of(w.events_i, ev.CookieRequested)
+    assert ini.state == State.ESTABLISHED
+    assert resp.half_open_count == 5
+    assert resp.expire_half_open(100.0) == 5 and resp.half_open_count == 0
+
+
+def test_deterministic_with_demo_random() -> None:
+    a = connect(*configs(), seed="same")
+    b = connect(*configs(), seed="same")
+    assert [d for _, d in a.log] == [d for _, d in b.log]
+    c = connect(*configs(), seed="other")
+    assert [d for _, d in a.log] != [d for _, d in c.log]
+
+
+def test_transcript_for_sequence_diagram() -> None:
+    w = connect(*configs("aes128-sha256-ecp256"), seed="tr")
+    rows = [(t.direction, t.exchange, t.message_id, t.is_response, t.protected_by) for t in w.ini.transcript]
+    assert rows == [("sent", "IKE_SA_INIT", 0, False, ""), ("received", "IKE_SA_INIT", 0, True, ""),
+                    ("sent", "IKE_AUTH", 1, False, "SK_ei/SK_ai"), ("received", "IKE_AUTH", 1, True, "SK_er/SK_ar")]
+    assert "AUTH" in w.ini.transcript[2].payloads[1]
+
+
+def test_unsupported_critical_payload_gets_notify() -> None:
+    from vpnlearn.ike.messages import IKE_SA_INIT, Message, encode_message
+    from vpnlearn.ike.payloads import Nonce, UnknownPayload
+    left, right = configs()
+    resp = Responder(right, rng=demo("crit"))
+    ini = Initiator(left, rng=demo("crit-i"))
+    msg = decode_message(ini.start(0.0).send[0])
+    crit = Message(msg.spi_i, msg.spi_r, IKE_SA_INIT, 0, True, False,
+                   [*msg.payloads, UnknownPayload(200, b"zz", critical=True)])
+    out = resp.receive(encode_message(crit), 0.0)
+    reply = decode_message(out.send[0])
+    assert [n.type_name for n in reply.notifies()] == ["UNSUPPORTED_CRITICAL_PAYLOAD"]
+    assert reply.notifies()[0].data == bytes([200])
+    # Non-critical unknown payloads are skipped (§2.5).
+    noncrit = Message(msg.spi_i, msg.spi_r, IKE_SA_INIT, 0, True, False,
+                      [*msg.payloads, UnknownPayload(200, b"zz", critical=False)])
+    out = Responder(right, rng=demo("crit2")).receive(encode_message(noncrit), 0.0)
+    assert decode_message(out.send[0]).first(Nonce) is not None
+
+
+def test_invalid_major_version() -> None:
+    left, right = configs()
+    raw = bytearray(Initiator(left, rng=demo("v3")).start(0.0).send[0])
+    raw[17] = 0x30
+    out = Responder(right, rng=demo("v3r")).receive(bytes(raw), 0.0)
+    assert [n.type_name for n in decode_message(out.send[0]).notifies()] == ["INVALID_MAJOR_VERSION"]
+
+
+def test_requests_need_established_sa() -> None:
+    from vpnlearn.errors import ProtocolError
+    left, _ = configs()
+    ini = Initiator(left, rng=demo("early"))
+    with pytest.raises(ProtocolError):
+        ini.liveness(0.0)
+    ini.start(0.0)
+    with pytest.raises(ProtocolError, match="ESTABLISHED"):
+        ini.create_child(0.0)
