@@ -40,7 +40,7 @@ def good() -> ClientVpnEndpoint:
 
 
 def rules_of(e: ClientVpnEndpoint, severity: str | None = "error") -> set[str]:
-    return {f.rule for f in e.validate() if severity is None or f.severity == severity}
+    return {f.rule_id for f in e.validate() if severity is None or f.severity == severity}
 
 
 def test_good_endpoint_has_no_findings() -> None:
@@ -77,14 +77,14 @@ def test_client_cidr_size(cidr: str, ok: bool) -> None:
 
 def test_client_cidr_not_a_network() -> None:
     e = endpoint(client_cidr="10.100.0.1/16")
-    [f] = [f for f in e.validate() if f.rule == "CVPN-CIDR-SIZE"]
+    [f] = [f for f in e.validate() if f.rule_id == "CVPN-CIDR-SIZE"]
     assert f.path == "client_cidr" and f.value == "10.100.0.1/16"
 
 
 def test_client_cidr_overlaps_vpc_subnet_and_manual_route() -> None:
     e = endpoint(client_cidr="10.0.0.0/16")
     e.associate(SUB_A)
-    msgs = [f.message for f in e.validate() if f.rule == "CVPN-CIDR-OVERLAP"]
+    msgs = [f.message for f in e.validate() if f.rule_id == "CVPN-CIDR-OVERLAP"]
     assert any("VPC CIDR 10.0.0.0/16" in m for m in msgs)
     assert any("subnet-a" in m for m in msgs)
     assert "CVPN-TN-OVERLAP" in rules_of(e)
@@ -93,7 +93,7 @@ def test_client_cidr_overlaps_vpc_subnet_and_manual_route() -> None:
     e2.associate(SUB_A)
     e2.add_route("172.16.4.0/24", "subnet-a")
     assert any("manual route 172.16.4.0/24" in f.message
-               for f in e2.validate() if f.rule == "CVPN-CIDR-OVERLAP")
+               for f in e2.validate() if f.rule_id == "CVPN-CIDR-OVERLAP")
 
 
 @pytest.mark.parametrize("field", ["client_cidr", "transport", "authentication"])
@@ -133,7 +133,7 @@ def test_sizing_recommendation() -> None:
 def test_basic_rules_reject(field: str, value: object, rule: str) -> None:
     e = good()
     setattr(e, field, value)
-    found = [f for f in e.validate() if f.rule == rule]
+    found = [f for f in e.validate() if f.rule_id == rule]
     assert found and all(f.severity == "error" for f in found)
     assert found[0].path.startswith(field)
     assert found[0].doc_url == RULES[rule].doc_url
@@ -168,7 +168,7 @@ def test_all_findings_at_once() -> None:
             "CVPN-AUTH-COMBO", "CVPN-TN-SIZE", "CVPN-TN-VPC"} <= got
     for f in e.validate():
         assert f.path and f.message and f.doc_url.startswith("https://docs.aws.amazon.com/")
-        assert f.rule in str(f) and f.path in str(f)
+        assert f.rule_id in str(f) and f.path in str(f)
 
 
 # ---- target networks (cvpn-working-target) ----
@@ -211,7 +211,7 @@ def test_one_subnet_per_az_same_vpc_two_recommended() -> None:
     e.associate(SUB_A)
     assert rules_of(e, "warning") >= {"CVPN-TN-REDUNDANCY"}
     e.associate(TargetSubnet("subnet-c", "10.0.3.0/24", "us-east-1a", "vpc-1"))
-    [f] = [f for f in e.validate() if f.rule == "CVPN-TN-AZ"]
+    [f] = [f for f in e.validate() if f.rule_id == "CVPN-TN-AZ"]
     assert f.path == "target_networks[1].availability_zone" and "subnet-a" in f.message
     e2 = endpoint()
     e2.associate(SUB_A)
@@ -246,7 +246,7 @@ def test_one_idp_and_references() -> None:
     e.authentication = (CERT, SAML, AuthenticationOption("federated-authentication", "arn:other"))
     assert "CVPN-AUTH-SAML" in rules_of(e)
     e.authentication = (AuthenticationOption("certificate-authentication"),)
-    [f] = [f for f in e.validate() if f.rule == "CVPN-AUTH-MUTUAL"]
+    [f] = [f for f in e.validate() if f.rule_id == "CVPN-AUTH-MUTUAL"]
     assert f.path == "authentication[0].reference"
     e.authentication = (AuthenticationOption("password-authentication", "x"),)
     assert "CVPN-AUTH-TYPE" in rules_of(e)
@@ -326,7 +326,7 @@ def test_authorization_rule_shape_and_quota() -> None:
     e.authorize_ingress("10.0.0.0/16", group="g", all_users=True)
     e.authorize_ingress("10.0.0.0/33", all_users=True)
     e.authorize_ingress("10.0.0.0/16", group="x" * 256)
-    shapes = [f for f in e.validate() if f.rule == "CVPN-AUTHZ-SHAPE"]
+    shapes = [f for f in e.validate() if f.rule_id == "CVPN-AUTHZ-SHAPE"]
     assert {f.path for f in shapes} == {"authorization_rules[1]", "authorization_rules[2]",
                                         "authorization_rules[3].destination_cidr",
                                         "authorization_rules[4].access_group_id"}
@@ -373,9 +373,9 @@ def test_route_rules() -> None:
     e.add_route("192.168.0.0/16", "subnet-zzz")
     e.add_route("0.0.0.0/0", "subnet-a")
     fs = e.validate()
-    assert any(f.rule == "CVPN-ROUTE-TARGET" and f.value == "subnet-zzz" for f in fs)
-    assert any(f.rule == "CVPN-SPLIT-DEFAULT" and f.severity == "warning" for f in fs)
-    assert any(f.rule == "CVPN-AUTHZ-NO-RULE" and f.value == "192.168.0.0/16" for f in fs)
+    assert any(f.rule_id == "CVPN-ROUTE-TARGET" and f.value == "subnet-zzz" for f in fs)
+    assert any(f.rule_id == "CVPN-SPLIT-DEFAULT" and f.severity == "warning" for f in fs)
+    assert any(f.rule_id == "CVPN-AUTHZ-NO-RULE" and f.value == "192.168.0.0/16" for f in fs)
 
 
 def test_route_quota_per_association() -> None:

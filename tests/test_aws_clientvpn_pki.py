@@ -180,7 +180,7 @@ def test_good_certificates_have_no_findings(world: dict) -> None:
 
 
 def _rules(findings: list) -> set[str]:
-    return {f.rule for f in findings}
+    return {f.rule_id for f in findings}
 
 
 def test_server_name_and_san(world: dict) -> None:
@@ -189,7 +189,7 @@ def test_server_name_and_san(world: dict) -> None:
     assert [x.path for x in f] == ["server.subjectAltName"] and "vpn.other.test" in f[0].message
     no_san = ca.issue_server("nosan.cvpn.test", not_before=T0, not_after=T1, dns_names=[])
     f = pki.check_certificate(no_san, "server", at=AT)
-    assert any(x.path == "server.subjectAltName" and x.rule == "CVPN-CERT-SERVER" for x in f)
+    assert any(x.path == "server.subjectAltName" and x.rule_id == "CVPN-CERT-SERVER" for x in f)
     wild = ca.issue_server("wild", not_before=T0, not_after=T1, dns_names=["*.cvpn.test"])
     assert pki.check_certificate(wild, "server", at=AT, server_name="a.cvpn.test") == []
     assert pki.check_certificate(wild, "server", at=AT, server_name="a.b.cvpn.test") != []
@@ -205,7 +205,7 @@ def test_wrong_key_usage_and_eku(world: dict) -> None:
     assert "digitalSignature missing" in msgs and "serverAuth missing" in msgs and "keyCertSign" in msgs
     no_eku = ca.issue_client("noeku", not_before=T0, not_after=T1, eku=())
     f = pki.check_certificate(no_eku, "client", at=AT)
-    assert [(x.path, x.rule) for x in f] == [("client.extendedKeyUsage", "CVPN-CERT-CLIENT")]
+    assert [(x.path, x.rule_id) for x in f] == [("client.extendedKeyUsage", "CVPN-CERT-CLIENT")]
 
 
 def test_ca_without_basic_constraints_is_flagged() -> None:
@@ -224,7 +224,7 @@ def test_ca_without_basic_constraints_is_flagged() -> None:
 def test_aws_key_types(world: dict, key_type: str, rule_severity: str | None) -> None:
     # client-authentication.html#mutual: 1024-bit or 2048-bit RSA only (UG-2023).
     c = world["ca"].issue_client(f"k-{key_type}", not_before=T0, not_after=T1, key_type=key_type)  # type: ignore
-    f = [x for x in pki.check_certificate(c, "client", at=AT) if x.rule == "CVPN-CERT-KEY"]
+    f = [x for x in pki.check_certificate(c, "client", at=AT) if x.rule_id == "CVPN-CERT-KEY"]
     assert [x.severity for x in f] == ([rule_severity] if rule_severity else [])
 
 

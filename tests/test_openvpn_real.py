@@ -148,7 +148,7 @@ def test_crl_from_wrong_ca_is_ignored_by_openvpn_and_flagged_by_library(lab: Lab
     lab.other_ca.revoked[lab.revoked.serial_number] = T0
     wrong = lab.other_ca.crl(last_update=T0, next_update=T1)
     findings = pki.check_crl(wrong, lab.ca.certificate, at=T0 + dt.timedelta(days=2))
-    assert [f.rule for f in findings] == ["CVPN-CRL-VALID"]
+    assert [f.rule_id for f in findings] == ["CVPN-CRL-VALID"]
     lab.set_crl(wrong)
     try:
         _, client_log = lab.connect(lab.revoked, expect_up=True)

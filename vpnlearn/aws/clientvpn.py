@@ -18,10 +18,11 @@ The model is pure: no sockets, no clocks, no drawing.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from vpnlearn.aws.rules import Finding
 from vpnlearn.errors import ConfigError
 
 IPv4Net = ipaddress.IPv4Network
@@ -43,6 +44,11 @@ class Rule:
     def id(self) -> str:
         """Same as :attr:`rule_id` (the name :mod:`vpnlearn.aws.rules` uses)."""
         return self.rule_id
+
+    def as_row(self) -> dict[str, str]:
+        """The rule as a flat dict (for a notebook table), keys as in :mod:`vpnlearn.aws.rules`."""
+        return {"id": self.rule_id, "applies_to": "client_vpn_endpoint", "description": self.description,
+                "doc_url": self.doc_url}
 
 
 def _rules(*rows: tuple[str, str, str]) -> dict[str, Rule]:
@@ -157,26 +163,16 @@ RULES: dict[str, Rule] = _rules(
 )
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem found by a check: where (field path), what value, which rule, why, and the AWS doc."""
-
-    path: str
-    value: object
-    rule: str
-    message: str
-    doc_url: str
-    severity: Severity = "error"
-
-    def __str__(self) -> str:
-        return f"[{self.severity}] {self.path} = {self.value!r}: {self.message} ({self.rule}; {self.doc_url})"
-
-
 def finding(path: str, value: object, rule: str, message: str, severity: Severity = "error") -> Finding:
-    """Build a :class:`Finding` for a rule of :data:`RULES` (its doc URL comes from the table)."""
+    """Build a :class:`~vpnlearn.aws.rules.Finding` for a rule of :data:`RULES` (doc URL from the table).
+
+    Client VPN findings use the same :class:`Finding` type as the Site-to-Site rules, so one report,
+    table or CLI shows both.
+    """
     if rule not in RULES:
         raise ConfigError(f"unknown Client VPN rule id {rule!r}")
-    return Finding(path, value, rule, message, RULES[rule].doc_url, severity)
+    return Finding(severity=severity, path=path, value=value, rule_id=rule, message=message,
+                   doc_url=RULES[rule].doc_url)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -728,6 +724,6 @@ class ClientVpnEndpoint:
         return out
 
 
-def rules_table() -> Sequence[Rule]:
-    """All Client VPN rules, in table order (for docs, notebooks and quizzes)."""
-    return tuple(RULES.values())
+def rules_table() -> list[dict[str, str]]:
+    """All Client VPN rules as rows (id, applies_to, description, doc_url), in table order."""
+    return [r.as_row() for r in RULES.values()]
