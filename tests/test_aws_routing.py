@@ -526,14 +526,28 @@ def test_same_prefix_from_two_sources_counts_once_against_limit() -> None:
     assert table.lookup("172.16.0.1").route.source is Source.DX_BGP
 
 
-def test_cgw_dynamic_route_limit_100_then_101_refused() -> None:
-    vgw = gateway()
+def test_cgw_dynamic_route_limit_100_accepted_101_resets_the_session() -> None:
+    _, vgw, table = propagating()
     vgw.add_vpn_connection("vpn-1", routing="bgp", cgw_asn=65001)
+    vgw.set_tunnel_state("vpn-1", "tunnel1", "UP")
+    vgw.set_tunnel_state("vpn-1", "tunnel2", "UP")
+    vgw.advertise("vpn-1", "tunnel2", "10.200.0.0/16")
     for i in range(100):
         vgw.advertise("vpn-1", "tunnel1", f"172.16.{i}.0/24")
-    with pytest.raises(ConfigError, match="at most 100 dynamic routes"):
-        vgw.advertise("vpn-1", "tunnel1", "172.17.0.0/24")
     vgw.advertise("vpn-1", "tunnel1", "172.16.0.0/24", med=5)  # re-advertising is not a new route
+    assert len(table.propagated_routes) == 100  # 99 + 10.200/16 fill the table exactly
+    assert vgw.events == [] and vgw.bgp_established("vpn-1", "tunnel1")
+    [res] = vgw.advertise("vpn-1", "tunnel1", "172.17.0.0/24")
+    assert not vgw.bgp_established("vpn-1", "tunnel1")
+    assert "Maximum Number of Prefixes" in vgw.events[0] and "100 prefixes withdrawn" in vgw.events[0]
+    # 99 of tunnel1's prefixes were in the table (the table's own limit had kept one out).
+    assert len(res.withdrawn) == 99 and table.lookup("172.16.5.1").route is None
+    assert table.lookup("10.200.0.1").route is not None  # tunnel2's session is untouched
+    with pytest.raises(ConfigError, match="BGP session was reset"):
+        vgw.advertise("vpn-1", "tunnel1", "172.16.0.0/24")
+    vgw.restart_bgp("vpn-1", "tunnel1")
+    vgw.advertise("vpn-1", "tunnel1", "172.16.0.0/24")
+    assert table.lookup("172.16.0.1").route is not None
 
 
 def test_parse_cidr_accepts_network_objects() -> None:

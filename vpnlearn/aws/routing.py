@@ -342,6 +342,7 @@ class _Connection:
     # BGP: per tunnel, prefix -> (as_path, med)
     advertised: dict[str, dict[IPNetwork, tuple[tuple[int, ...], int]]] = field(default_factory=dict)
     cgw_asn: int | None = None
+    bgp_reset: set[str] = field(default_factory=set)  # tunnels whose BGP session was reset (idle)
 
     def is_up(self) -> bool:
         """A connection is UP while at least one of its tunnels is UP."""
@@ -384,6 +385,7 @@ class VgwRouter:
         self.rng = rng
         self.preferred_tunnel: tuple[str, str] | None = None
         self._chosen: dict[frozenset[tuple[str, str]], tuple[str, str]] = {}
+        self.events: list[str] = []
         self._connections: dict[str, _Connection] = {}
         self._dx: dict[str, dict[IPNetwork, tuple[tuple[int, ...], int]]] = {}
         self._tables: list[RouteTable] = []
@@ -490,24 +492,53 @@ class VgwRouter:
     def advertise(self, connection: str, tunnel: str, prefix: str | IPNetwork, *,
                   as_path: Sequence[int] | None = None, med: int = 0) -> list[PropagationResult]:
         """The customer gateway advertises ``prefix`` by BGP on ``tunnel``. ``as_path`` defaults to the
-        customer gateway's ASN. More than 100 prefixes on one session is refused
-        (rule VGW-CGW-DYNAMIC-LIMIT)."""
+        customer gateway's ASN.
+
+        A customer gateway may advertise at most 100 dynamic routes to a VGW (rule
+        VGW-CGW-DYNAMIC-LIMIT). The 101st does not just fail: AWS resets the BGP session on that tunnel
+        (a NOTIFICATION Cease / "Maximum Number of Prefixes Reached", RFC 4486 §4), so *every* prefix the
+        session carried is withdrawn. The fact sheet gives only the number; the reset is what a public
+        test observed (SECONDARY: https://read.docs.aviatrix.com/documentation/v7.1/building-your-network/
+        tgw-route-limit.html) and what RFC 4486 defines for a prefix limit. The reset is recorded in
+        :attr:`events`; :meth:`restart_bgp` brings the session back.
+        """
         conn = self._conn(connection)
         what = f"VPN connection {connection}, {tunnel}"
         self._tunnel(conn, tunnel)
         if conn.routing is not VpnRouting.BGP:
             raise ConfigError(f"{what}: field routing is static: a static connection does not speak BGP")
+        if tunnel in conn.bgp_reset:
+            raise ConfigError(f"{what}: field tunnel: the BGP session was reset (maximum prefixes) and is "
+                              "idle; call restart_bgp() first")
         net = parse_cidr(prefix, field="prefix", what=what)
+        if not 0 <= med <= 0xFFFFFFFF:
+            raise ConfigError(f"{what}: field med must be 0..4294967295, got {med}")
         path = tuple(as_path) if as_path is not None else ((conn.cgw_asn,) if conn.cgw_asn else ())
         table = conn.advertised[tunnel]
         if net not in table and len(table) >= MAX_CGW_DYNAMIC_ROUTES_TO_VGW:
-            raise ConfigError(f"{what}: field prefix {net}: the customer gateway already advertises "
-                              f"{len(table)} routes; at most {MAX_CGW_DYNAMIC_ROUTES_TO_VGW} dynamic routes "
-                              f"to a VGW, not adjustable ({RULES['VGW-CGW-DYNAMIC-LIMIT'].url})")
-        if not 0 <= med <= 0xFFFFFFFF:
-            raise ConfigError(f"{what}: field med must be 0..4294967295, got {med}")
+            lost = len(table)
+            table.clear()
+            conn.bgp_reset.add(tunnel)
+            self.events.append(
+                f"{connection}/{tunnel}: prefix {net} would be route {lost + 1}; at most "
+                f"{MAX_CGW_DYNAMIC_ROUTES_TO_VGW} dynamic routes to a VGW "
+                f"({RULES['VGW-CGW-DYNAMIC-LIMIT'].url}): "
+                f"BGP session reset (Cease, Maximum Number of Prefixes Reached), {lost} prefixes withdrawn")
+            return self.propagate()
         table[net] = (path, med)
         return self.propagate()
+
+    def bgp_established(self, connection: str, tunnel: str) -> bool:
+        """False after a maximum-prefix reset, until :meth:`restart_bgp`."""
+        conn = self._conn(connection)
+        self._tunnel(conn, tunnel)
+        return conn.routing is VpnRouting.BGP and tunnel not in conn.bgp_reset
+
+    def restart_bgp(self, connection: str, tunnel: str) -> None:
+        """Re-establish a BGP session after a reset; it starts with no prefixes."""
+        conn = self._conn(connection)
+        self._tunnel(conn, tunnel)
+        conn.bgp_reset.discard(tunnel)
 
     def withdraw(self, connection: str, tunnel: str, prefix: str | IPNetwork) -> list[PropagationResult]:
         """The customer gateway withdraws ``prefix`` on ``tunnel``."""
