@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +61,11 @@ class Lab:
         """Replace the CRL file; OpenVPN reads it again at the next connection."""
         self.crl_path.write_text(pki.crl_pem(crl))  # type: ignore[arg-type]
 
-    def connect(self, client: pki.Issued, *, expect_up: bool) -> tuple[str, str]:
-        """Start a client with our profile; return (new server log text, client log text)."""
+    def connect(self, client: pki.Issued, *, expect_up: bool,
+                while_up: Callable[[NetPair], None] | None = None) -> tuple[str, str]:
+        """Start a client with our profile; return (new server log text, client log text).
+
+        ``while_up`` runs while the tunnel is up (checks on routes, pings)."""
         self._n += 1
         profile = ovpn.client_profile(self.endpoint, ca_pem=self.ca.cert_pem(), cert_pem=client.cert_pem(),
                                       key_pem=client.key_pem(), remote_host=SERVER_OUTER)
@@ -79,6 +82,8 @@ class Lab:
                 assert ping.returncode == 0, ping.stdout + ping.stderr
                 routes = self.pair.sh(self.pair.client_ns, "ip route").stdout
                 assert "10.77.0.0/16" in routes and "tun" in routes, routes
+                if while_up is not None:
+                    while_up(self.pair)
             return self.server_log.read_text(errors="replace")[start:], log.read_text(errors="replace")
         finally:
             self.pair.stop(proc)
@@ -120,8 +125,22 @@ def lab() -> Iterator[Lab]:
         shutil.rmtree(d, ignore_errors=True)
 
 
+def route_dev(pair: NetPair, ns: str, dst: str) -> str:
+    """The device the kernel of ``ns`` would send ``dst`` out of ("" if unreachable). No packet is sent."""
+    out = pair.sh(ns, f"ip -o route get {dst}", check=False).stdout
+    words = out.split()
+    return words[words.index("dev") + 1] if "dev" in words else ""
+
+
 def test_good_client_tunnel_up_and_ping_crosses(lab: Lab) -> None:
-    server_log, client_log = lab.connect(lab.good, expect_up=True)
+    def split_tunnel_routes(pair: NetPair) -> None:
+        # The model says: VPC address -> "vpn", internet address -> "local" (split tunnel on).
+        assert lab.endpoint.route(VPC_HOST).path == "vpn"
+        assert lab.endpoint.route("198.51.100.7").path == "local"
+        assert route_dev(pair, pair.client_ns, VPC_HOST).startswith("tun")
+        assert not route_dev(pair, pair.client_ns, "198.51.100.7").startswith("tun")
+
+    server_log, client_log = lab.connect(lab.good, expect_up=True, while_up=split_tunnel_routes)
     assert DONE in client_log, client_log
     assert "VERIFY OK: depth=0, CN=alice.cvpn.test" in server_log
     # The split-tunnel route and the data-channel cipher the profile asks for.
@@ -168,3 +187,49 @@ def test_expired_crl_locks_out_good_client(lab: Lab) -> None:
         assert DONE not in client_log
     finally:
         lab.set_crl(lab.ca.crl(last_update=T0 + dt.timedelta(days=1), next_update=T1))
+
+
+def test_full_tunnel_over_tcp_1194() -> None:
+    """Split tunnel off (AWS default) and TCP on port 1194: everything the client sends enters the tunnel."""
+    d = Path(tempfile.mkdtemp(prefix="vpnlearn-ovpn-tcp-"))
+    ca = pki.CertificateAuthority.create("vpnlearn tcp CA", not_before=T0, not_after=T1)
+    server = ca.issue_server("server.cvpn.test", not_before=T0, not_after=T1)
+    client = ca.issue_client("bob.cvpn.test", not_before=T0, not_after=T1)
+    arn = "arn:aws:acm:us-east-1:111122223333:certificate/t"
+    endpoint = ClientVpnEndpoint("10.210.0.0/22", "vpc-0a1", ("10.77.0.0/16",), arn,
+                                 (AuthenticationOption("certificate-authentication", arn),),
+                                 transport="tcp", vpn_port=1194)
+    endpoint.associate(TargetSubnet("subnet-a", "10.77.1.0/24", "us-east-1a", "vpc-0a1"))
+    endpoint.associate(TargetSubnet("subnet-b", "10.77.2.0/24", "us-east-1b", "vpc-0a1"))
+    endpoint.authorize_ingress("10.77.0.0/16", all_users=True)
+    assert endpoint.pushed_routes() == ("0.0.0.0/0",)
+    (d / "server.conf").write_text(ovpn.server_config(
+        endpoint, ca_pem=ca.cert_pem(), cert_pem=server.cert_pem(), key_pem=server.key_pem(),
+        local=SERVER_OUTER))
+    (d / "client.ovpn").write_text(ovpn.client_profile(
+        endpoint, ca_pem=ca.cert_pem(), cert_pem=client.cert_pem(), key_pem=client.key_pem(),
+        remote_host=SERVER_OUTER))
+    pair = NetPair.create()
+    try:
+        # A default route into the server namespace, so OpenVPN can save it and redirect it
+        # (redirect-gateway def1). Nothing leaves the two namespaces.
+        pair.sh(pair.client_ns, f"ip route add default via {SERVER_OUTER}")
+        s = pair.openvpn(pair.server_ns, d / "server.conf", d / "server.log")
+        assert wait_log(d / "server.log", DONE, proc=s), (d / "server.log").read_text()
+        assert "TCPv4_SERVER link local (bound): [AF_INET]10.251.0.1:1194" in (d / "server.log").read_text()
+        c = pair.openvpn(pair.client_ns, d / "client.ovpn", d / "client.log")
+        assert wait_log(d / "client.log", DONE, proc=c), (d / "client.log").read_text()
+        client_log = (d / "client.log").read_text()
+        assert "redirect-gateway def1" in client_log
+        # Both an internet address and the VPC go into the tunnel; the server keeps its own route.
+        assert route_dev(pair, pair.client_ns, "198.51.100.7").startswith("tun")
+        assert route_dev(pair, pair.client_ns, VPC_HOST).startswith("tun")
+        assert not route_dev(pair, pair.client_ns, SERVER_OUTER).startswith("tun")
+        # The model agrees: nothing is "local" with split tunnel off.
+        assert endpoint.route("198.51.100.7").path == "dropped"   # enters the tunnel, no endpoint route
+        assert endpoint.route(VPC_HOST).path == "vpn"
+        ping = pair.ping(pair.client_ns, VPC_HOST)
+        assert ping.returncode == 0, ping.stdout + ping.stderr
+    finally:
+        pair.destroy()
+        shutil.rmtree(d, ignore_errors=True)
