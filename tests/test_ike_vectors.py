@@ -1,0 +1,93 @@
+"""Published test vectors: NIST SP 800-135 IKEv2 KDF (CAVP) and RFC 5903 §8 (ECP group 19 in IKE)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vpnlearn.ike import algorithms as alg
+from vpnlearn.ike.auth import psk_auth_data
+from vpnlearn.ike.keys import child_keymat, derive_ike_keys, expand_ike_keys, rekey_skeyseed, skeyseed
+
+VECTORS = Path(__file__).parent / "vectors"
+
+
+def _load(name: str) -> dict:
+    return json.loads((VECTORS / name).read_text())
+
+
+KDF = _load("nist-sp800-135-ikev2.json")
+
+
+@pytest.mark.parametrize("case", KDF["cases"], ids=lambda c: f"{c['prf']}-{c['count']}")
+def test_nist_ikev2_kdf(case: dict) -> None:
+    h = lambda k: bytes.fromhex(case[k])  # noqa: E731
+    prf = next(p for p in alg.PRF_ALGORITHMS if p.name == case["prf"])
+    seed = skeyseed(prf, h("Ni"), h("Nr"), h("g^ir"))
+    assert seed.hex() == case["SKEYSEED"]
+    dkm = prf.plus(seed, h("Ni") + h("Nr") + h("SPIi") + h("SPIr"), case["dkm_bytes"])
+    assert dkm.hex() == case["DKM"]
+    sk_d = dkm[:prf.key_len]
+    assert child_keymat(prf, sk_d, h("Ni"), h("Nr"), case["child_dkm_bytes"]).hex() == case["DKM(Child SA)"]
+    assert child_keymat(prf, sk_d, h("Ni"), h("Nr"), case["child_dkm_bytes"],
+                        h("g^ir (new)")).hex() == case["DKM(Child SA D-H)"]
+    assert rekey_skeyseed(prf, sk_d, h("g^ir (new)"), h("Ni"), h("Nr")).hex() == case["SKEYSEED(Rekey)"]
+    # The split into the seven keys is DKM cut in order (§2.14): SK_d first, SK_pr last.
+    encr = next(a for a in alg.ENCR_ALGORITHMS if a.name == "aes128")
+    integ = next(a for a in alg.INTEG_ALGORITHMS if a.name == "sha1")
+    keys = expand_ike_keys(prf, encr, integ, seed, h("Ni"), h("Nr"), h("SPIi"), h("SPIr"))
+    joined = keys.SK_d + keys.SK_ai + keys.SK_ar + keys.SK_ei + keys.SK_er + keys.SK_pi + keys.SK_pr
+    assert joined == dkm[:len(joined)] and len(joined) == 20 + 20 + 20 + 16 + 16 + 20 + 20
+
+
+def test_rfc5903_ecp256_in_ike() -> None:
+    v = _load("rfc5903-ecp256.json")
+    g = alg.dh_group(v["group"])
+    i = g.from_private(int(v["i"], 16))
+    r = g.from_private(int(v["r"], 16))
+    assert i.public == bytes.fromhex(v["gix"] + v["giy"])          # KEi data = x | y (RFC 5903 §7)
+    assert r.public == bytes.fromhex(v["grx"] + v["gry"])
+    assert i.exchange(r.public) == bytes.fromhex(v["girx"])          # g^ir = x only
+    assert r.exchange(i.public) == bytes.fromhex(v["girx"])
+    # And it feeds SKEYSEED exactly as §2.14 says.
+    chosen = alg.Chosen(alg.ENCR_ALGORITHMS[0], alg.PRF_ALGORITHMS[1], alg.INTEG_ALGORITHMS[1], g)
+    keys = derive_ike_keys(chosen, b"\x01" * 16, b"\x02" * 16, bytes.fromhex(v["girx"]), b"i" * 8, b"r" * 8)
+    assert keys.SKEYSEED == alg.PRF_ALGORITHMS[1](b"\x01" * 16 + b"\x02" * 16, bytes.fromhex(v["girx"]))
+
+
+def test_ecp_point_not_on_curve_rejected() -> None:
+    from vpnlearn.errors import CryptoError
+    v = _load("rfc5903-ecp256.json")
+    g = alg.dh_group(19)
+    bad = bytearray.fromhex(v["grx"] + v["gry"])
+    bad[-1] ^= 1
+    with pytest.raises(CryptoError, match="not a point"):
+        g.from_private(int(v["i"], 16)).exchange(bytes(bad))
+
+
+def test_modp_rejects_degenerate_public_values() -> None:
+    from vpnlearn.errors import CryptoError
+    g = alg.dh_group(14)
+    mine = g.from_private(12345678901234567890)
+    p = int(g.prime_hex, 16)
+    for y in (0, 1, p - 1):
+        with pytest.raises(CryptoError):
+            mine.exchange(y.to_bytes(256, "big"))
+
+
+def test_psk_auth_formula() -> None:
+    prf = alg.PRF_ALGORITHMS[1]
+    import hashlib
+    import hmac
+    inner = hmac.new(b"secret", b"Key Pad for IKEv2", hashlib.sha256).digest()
+    assert psk_auth_data(prf, b"secret", b"octets") == hmac.new(inner, b"octets", hashlib.sha256).digest()
+
+
+def test_prf_plus_counter_limit() -> None:
+    from vpnlearn.errors import ConfigError
+    prf = alg.PRF_ALGORITHMS[1]
+    assert len(prf.plus(b"k", b"s", 255 * 32)) == 255 * 32
+    with pytest.raises(ConfigError):
+        prf.plus(b"k", b"s", 255 * 32 + 1)
