@@ -45,7 +45,8 @@ def test_packet_diagram_draws_protection_bars() -> None:
     d = packet_diagram(spans, title="ESP")
     texts = svg_texts(d.svg())
     assert "encrypted" in texts and "authenticated" in texts and "ICV" in texts
-    assert d.source.count("COLSPAN='3'") == 1  # authenticated spans SPI..Payload as one bar
+    # authenticated spans SPI..Payload as one bar; the ICV is not authenticated by itself
+    assert d.source.count("COLSPAN='3' BGCOLOR='#0072B2'") == 1
 
 
 def test_packet_diagram_collapses_layers_not_in_detail() -> None:

@@ -67,11 +67,13 @@ def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
         for i in range(svgs.count()):
             assert svgs.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), \
                 f"{name}: diagram {i} is empty"
+        # One tall screenshot of the whole notebook, for people to review.
+        height = page.evaluate(
+            "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')"
+            ".scrollHeight")
+        page.set_viewport_size({"width": 1280, "height": min(int(height) + 200, 16000)})
         page.evaluate(f"() => {CURRENT}.content.widgets[0].node.scrollIntoView()")
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-        page.evaluate(f"() => {CURRENT}.content.widgets.at(-1).node.scrollIntoView()")
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-end.png"))
     finally:
         context.close()

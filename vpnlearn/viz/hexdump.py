@@ -31,10 +31,9 @@ def _hex(data: bytes, limit: int = MAX_SHOWN) -> str:
 
 
 def _value(span: Span) -> str:
+    """A header field's decoded value; nothing for raw bytes or long runs (payloads, keys, ICVs)."""
     v = span.value
-    if v is None:
-        return ""
-    if isinstance(v, (bytes, bytearray)):
+    if v is None or isinstance(v, (bytes, bytearray)) or span.length > 8:
         return ""
     if isinstance(v, int) and not isinstance(v, bool) and span.length >= 2:
         return f"{v} (0x{v:0{span.length * 2}x})"
@@ -71,7 +70,7 @@ class Hexdump:
         return self.text()
 
     def _repr_html_(self) -> str:
-        cell = "padding:2px 8px;text-align:left;vertical-align:top;"
+        cell = "padding:2px 8px;text-align:left;vertical-align:top;white-space:nowrap;"
         head = "".join(f"<th style='{cell}'>{h}</th>" for h in
                        ("offset", "layer", "field", "bytes", "value", "protection"))
         body = []

@@ -111,7 +111,15 @@ def packet_diagram(spans: Sequence[Span], *, title: str = "packet", detail: Sequ
     top = "".join(
         f"<TD BGCOLOR='{layer_fill(b.layer)}'>{html_text(b.label)}<BR/>"
         f"<FONT POINT-SIZE='8'>{b.end - b.start} B</FONT></TD>" for b in boxes)
-    layers = "".join(f"<TD BORDER='0'><FONT POINT-SIZE='8'>{html_text(b.layer)}</FONT></TD>" for b in boxes)
+    # The layer names above the boxes, one label per run of boxes of the same layer.
+    runs: list[tuple[str, int]] = []
+    for b in boxes:
+        if runs and runs[-1][0] == b.layer:
+            runs[-1] = (b.layer, runs[-1][1] + 1)
+        else:
+            runs.append((b.layer, 1))
+    layers = "".join(f"<TD BORDER='0' COLSPAN='{n}'><FONT POINT-SIZE='9'>{html_text(layer)}</FONT></TD>"
+                     for layer, n in runs)
     rows = [f"<TR>{layers}</TR>", f"<TR>{top}</TR>"]
     if any(b.encrypted for b in boxes):
         rows.append(_bar(boxes, "encrypted", ENCRYPTED_COLOUR, "encrypted"))
