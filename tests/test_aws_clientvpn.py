@@ -408,3 +408,17 @@ def test_modify_returns_an_independent_copy() -> None:
     e2.add_route("192.168.0.0/16", "subnet-a")
     e2.authorize_ingress("192.168.0.0/16", all_users=True)
     assert len(e.routes) == 2 and len(e.authorization_rules) == 1
+
+
+def test_access_needs_route_and_authorization() -> None:
+    e = good().modify(authorization_rules=[])
+    e.authentication = (CERT, AD)
+    e.authorize_ingress("10.0.0.0/16", group="devs")
+    e.authorize_ingress("172.16.0.0/16", all_users=True)     # authorized but no route
+    assert e.access(["devs"], "10.0.3.3").reaches
+    denied = e.access(["sales"], "10.0.3.3")
+    assert not denied.reaches and denied.route.path == "vpn" and not denied.authorization.allowed
+    no_route = e.access(["devs"], "172.16.0.9")
+    assert not no_route.reaches and no_route.authorization.allowed and no_route.route.path == "dropped"
+    split = e.modify(split_tunnel=True).access(["devs"], "172.16.0.9")
+    assert not split.reaches and split.route.path == "local"

@@ -309,6 +309,16 @@ class RouteDecision:
     doc_url: str = RULES["CVPN-SPLIT"].doc_url
 
 
+@dataclass(frozen=True)
+class AccessDecision:
+    """The answer of :meth:`ClientVpnEndpoint.access`: route and authorization together."""
+
+    reaches: bool
+    route: RouteDecision
+    authorization: AuthorizationDecision
+    reason: str
+
+
 # Fields AWS never lets you change after creation (CVPN-CIDR-FIXED).
 FIXED_AFTER_CREATION = ("client_cidr", "transport", "authentication")
 
@@ -501,6 +511,25 @@ class ClientVpnEndpoint:
         why = (f"the client sends it into the tunnel via {via}; endpoint route {r.destination_cidr} "
                f"sends it out of subnet {r.target_subnet_id}{extra}")
         return RouteDecision("vpn", str(dest), r, r.target_subnet_id, why)
+
+    def access(self, user_groups: Iterable[str], destination_ip: str) -> AccessDecision:
+        """Can a connected user reach ``destination_ip`` through the VPN? Needs a route AND an authorization.
+
+        Combines :meth:`route` (is there a path out of an associated subnet?) and :meth:`authorize`
+        (does the longest matching authorization rule grant one of the user's groups?). Security
+        groups on the Client VPN ENIs and on the destination are not modelled here.
+        """
+        r = self.route(destination_ip)
+        a = self.authorize(user_groups, destination_ip)
+        if r.path == "local":
+            why = "split tunnel: the packet never enters the VPN (the client's own network decides)"
+        elif r.path == "dropped":
+            why = f"no endpoint route: {r.reason}"
+        elif not a.allowed:
+            why = f"route via {r.target_subnet_id}, but not authorized: {a.reason}"
+        else:
+            why = f"route via {r.target_subnet_id} and authorized: {a.reason}"
+        return AccessDecision(r.path == "vpn" and a.allowed, r, a, why)
 
     def pushed_routes(self) -> tuple[str, ...]:
         """The routes a client gets: ``0.0.0.0/0`` with split tunnel off, else the route table's CIDRs."""
