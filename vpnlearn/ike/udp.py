@@ -155,6 +155,7 @@ class UdpRunner:
         self.esp_received = 0
         self.esp_sent = 0
         self.esp_dropped: list[str] = []
+        self.send_errors: list[str] = []
         self._remote_port = IKE_PORT
         self._pending: dict[tuple[int, int], float] = {}
         self._sock500: socket.socket | None = None
@@ -209,17 +210,26 @@ class UdpRunner:
             sock, dst = self._sock500, (self.remote_ip, IKE_PORT)
             src = (self.local_ip, IKE_PORT)
         assert sock is not None, "runner not opened"
-        sock.sendto(payload, dst)
+        self._sendto(sock, payload, dst)
         if self.recorder is not None:
             self.recorder.add(src, dst, payload, "ike")
 
     def _send_esp(self, packet: bytes) -> None:
         assert self._sock4500 is not None and self.remote_ip is not None
         dst = (self.remote_ip, NAT_T_PORT)
-        self._sock4500.sendto(packet, dst)
+        self._sendto(self._sock4500, packet, dst)
         self.esp_sent += 1
         if self.recorder is not None:
             self.recorder.add((self.local_ip, NAT_T_PORT), dst, packet, "esp")
+
+    def _sendto(self, sock: socket.socket, payload: bytes, dst: Address) -> None:
+        """Send one datagram. A send error (network down, no route) is logged, not raised: UDP is
+        unreliable anyway, and the peer's retransmission timer recovers a lost request."""
+        try:
+            sock.sendto(payload, dst)
+        except OSError as exc:
+            self.send_errors.append(f"{dst[0]}:{dst[1]}: {exc.strerror or exc}")
+            self.log(f"send to {dst[0]}:{dst[1]} failed: {exc.strerror or exc}")
 
     def _handle(self, out: Any) -> None:
         self.keylog.snapshot(self.peer)
