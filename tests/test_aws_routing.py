@@ -408,6 +408,15 @@ def test_bgp_connection_refuses_static_routes() -> None:
         vgw.set_tunnel_state("vpn-2", "tunnel1", "maybe")
 
 
+def test_vgw_vpn_is_ipv4_only() -> None:
+    vgw = gateway()
+    with pytest.raises(ConfigError, match=r"field static_prefixes\[0\] 2001:db8::/32: .* IPv4 only"):
+        vgw.add_vpn_connection("vpn-6", routing="static", static_prefixes=["2001:db8::/32"])
+    vgw.add_vpn_connection("vpn-1", routing="bgp", cgw_asn=65001)
+    with pytest.raises(ConfigError, match="ipv4-ipv6.html"):
+        vgw.advertise("vpn-1", "tunnel1", "2001:db8::/32")
+
+
 def test_vgw_attaches_to_one_vpc() -> None:
     vgw = gateway()
     with pytest.raises(ConfigError, match="one VPC at a time"):

@@ -120,6 +120,9 @@ _RULE_ROWS: tuple[Rule, ...] = (
     Rule("VGW-FORWARDS-KNOWN", "The VGW forwards only to prefixes it knows from BGP, static entries, or the "
          "attached VPC's CIDR.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html"),
+    Rule("VGW-NO-IPV6", "IPv6 inside VPN tunnels is supported only on a transit gateway; virtual private "
+         "gateways do not support IPv6 (a VPN connection carries IPv4 or IPv6, never both).",
+         "https://docs.aws.amazon.com/vpn/latest/s2svpn/ipv4-ipv6.html"),
     Rule("VGW-ONE-VPC", "A virtual private gateway attaches to one VPC at a time.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html"),
     # --- VGW path selection (aws-facts §2.3, §2.4) ----------------------------------------------

@@ -439,6 +439,8 @@ class VgwRouter:
             raise ConfigError(f"{what}: field routing must be 'static' or 'bgp', got {routing!r}") from None
         prefixes = [parse_cidr(p, field=f"static_prefixes[{i}]", what=what)
                     for i, p in enumerate(static_prefixes)]
+        for i, net in enumerate(prefixes):
+            self._ipv4_only(net, what, f"static_prefixes[{i}]")
         if routing is VpnRouting.BGP and prefixes:
             raise ConfigError(f"{what}: field static_prefixes: a BGP connection cannot have static routes "
                               "(https://docs.aws.amazon.com/vpn/latest/s2svpn/your-cgw.html)")
@@ -450,6 +452,12 @@ class VgwRouter:
                               "(https://docs.aws.amazon.com/vpn/latest/s2svpn/VPC_VPN.html)")
         self._connections[id] = _Connection(id, routing, {t: TunnelState.DOWN for t in tunnels},
                                             prefixes, {t: {} for t in tunnels}, cgw_asn)
+
+    @staticmethod
+    def _ipv4_only(net: IPNetwork, what: str, field: str) -> None:
+        if net.version != 4:
+            raise ConfigError(f"{what}: field {field} {net}: a VPN on a virtual private gateway carries IPv4 "
+                              f"only ({RULES['VGW-NO-IPV6'].url})")
 
     def _conn(self, connection: str) -> _Connection:
         if connection not in self._connections:
@@ -511,6 +519,7 @@ class VgwRouter:
             raise ConfigError(f"{what}: field tunnel: the BGP session was reset (maximum prefixes) and is "
                               "idle; call restart_bgp() first")
         net = parse_cidr(prefix, field="prefix", what=what)
+        self._ipv4_only(net, what, "prefix")
         if not 0 <= med <= 0xFFFFFFFF:
             raise ConfigError(f"{what}: field med must be 0..4294967295, got {med}")
         path = tuple(as_path) if as_path is not None else ((conn.cgw_asn,) if conn.cgw_asn else ())
@@ -556,6 +565,7 @@ class VgwRouter:
             raise ConfigError(f"{what}: field routing is bgp: a BGP connection cannot have static routes "
                               "(https://docs.aws.amazon.com/vpn/latest/s2svpn/your-cgw.html)")
         net = parse_cidr(prefix, field="prefix", what=what)
+        self._ipv4_only(net, what, "prefix")
         if net not in conn.static_prefixes:
             if len(conn.static_prefixes) >= MAX_CGW_DYNAMIC_ROUTES_TO_VGW:
                 raise ConfigError(f"{what}: field prefix {net}: at most 100 static routes per VPN "
