@@ -81,16 +81,16 @@ def parse_source(path: Path) -> list[dict]:
 
 
 def nav_line(course: dict, index: int, available: list[str]) -> str:
+    """Prev / Contents / Next, in course.yaml's order (every listed notebook must exist by release;
+    tests/test_notebooks.py checks the links)."""
     entries = course["notebooks"]
-    name = entries[index]["name"]
-    pos = available.index(name)
     parts = []
-    if pos > 0:
-        prev = next(e for e in entries if e["name"] == available[pos - 1])
+    if index > 0:
+        prev = entries[index - 1]
         parts.append(f"[← {prev['title']}]({prev['name']}.ipynb)")
     parts.append(f"[Contents]({course['contents']}.ipynb)")
-    if pos + 1 < len(available):
-        nxt = next(e for e in entries if e["name"] == available[pos + 1])
+    if index + 1 < len(entries):
+        nxt = entries[index + 1]
         parts.append(f"[{nxt['title']} →]({nxt['name']}.ipynb)")
     return " | ".join(parts)
 
