@@ -9,7 +9,8 @@ Accepted documents follow the EC2 API shapes (botocore ``ec2/2016-11-15/service-
 
 One file may hold several of these keys (a merged export). :func:`inventory_from_json` builds an
 :class:`~vpnlearn.aws.site_to_site.Inventory`; :func:`inventory_to_json` writes the same shapes
-back, so model -> JSON -> model is lossless for every field the model holds.
+back, so model -> JSON -> model is lossless for every field the EC2 shapes hold (a tunnel's
+Availability Zone and ``configured_on_device`` are not in the AWS output, so they are not kept).
 
 Input that cannot be read raises :class:`~vpnlearn.errors.ParseError` (malformed JSON, with line and
 column) or :class:`~vpnlearn.errors.ConfigError` naming the file and the JSON path of the field
@@ -152,11 +153,13 @@ def customer_gateway_from_json(obj: Any, path: str = "CustomerGateways[0]",
     """One ``CustomerGateway`` object -> :class:`CustomerGateway`."""
     r = _Reader(obj, path, source)
     asn, asn_field = _asn(r)
+    natural = "BgpAsnExtended" if asn > BGP_ASN_MAX else "BgpAsn"
     with _at(source, path):
         return CustomerGateway(
             id=r.str("CustomerGatewayId", ""), bgp_asn=asn, ip_address=r.str("IpAddress"),
             certificate_arn=r.str("CertificateArn"), device_name=r.str("DeviceName"),
-            type=r.str("Type", "ipsec.1"), state=r.str("State", "available"), asn_field=asn_field,
+            type=r.str("Type", "ipsec.1"), state=r.str("State", "available"),
+            asn_field=None if asn_field == natural else asn_field,
             tags=r.tags())
 
 
