@@ -118,3 +118,30 @@ def test_unknown_site_named() -> None:
     hub = CloudHub()
     with pytest.raises(ConfigError, match="field site 'x' is not a site"):
         hub.path("x", "10.0.0.1")
+
+
+def test_reserved_cgw_asn_refused() -> None:
+    hub = CloudHub(region="eu-west-1")
+    with pytest.raises(ConfigError, match="field asn 7224 is reserved for customer gateways in all Regions"):
+        hub.add_site("a", asn=7224, prefixes=["10.0.0.0/24"])
+    with pytest.raises(ConfigError, match="field asn 9059 is reserved for customer gateways in eu-west-1"):
+        hub.add_site("a", asn=9059, prefixes=["10.0.0.0/24"])
+    CloudHub(region="us-east-1").add_site("a", asn=9059, prefixes=["10.0.0.0/24"])  # only in Ireland
+
+
+def test_hub_asn_validated() -> None:
+    with pytest.raises(ConfigError, match="field asn 65535 must be 64512-65534"):
+        CloudHub(asn=65535)
+    CloudHub(asn=7224)  # a pre-2018 default is still a VGW's ASN
+
+
+def test_direct_connect_site_takes_part() -> None:
+    hub = CloudHub(rng=demo())
+    hub.add_site("branch", asn=65001, prefixes=["10.0.0.0/24"])
+    hub.add_site("datacenter", asn=65010, prefixes=["10.50.0.0/16"], via="direct-connect")
+    result = hub.path("branch", "10.50.1.1")
+    assert result.egress == "datacenter" and result.as_path == (64512, 65010)
+    with pytest.raises(ConfigError, match="on Direct Connect, not a VPN"):
+        hub.set_tunnel_state("datacenter", "tunnel1", "DOWN")
+    with pytest.raises(ConfigError, match="field via"):
+        hub.add_site("x", asn=65011, prefixes=["10.60.0.0/16"], via="carrier-pigeon")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from vpnlearn.aws.network import RULES, VPC, IPAddress, IPNetwork, Source, parse_cidr, parse_ip
 from vpnlearn.aws.routing import PathChoice, Step, VgwRouter, _explain
+from vpnlearn.aws.rules import CGW_RESERVED_ASNS, URL_CGW_OPTIONS
 from vpnlearn.errors import ConfigError
 from vpnlearn.rand import RandomSource
 
@@ -84,8 +85,9 @@ class CloudHub:
     """
 
     def __init__(self, *, vgw_id: str = "vgw-hub", asn: int = 64512, vpc: VPC | None = None,
-                 rng: RandomSource | None = None, strict: bool = True) -> None:
+                 region: str = "us-east-1", rng: RandomSource | None = None, strict: bool = True) -> None:
         self.vgw = VgwRouter(vgw_id, asn=asn, vpc=vpc, rng=rng)
+        self.region = region
         self.sites: dict[str, Site] = {}
         self.strict = strict
         self.problems: list[str] = []
@@ -100,9 +102,10 @@ class CloudHub:
         self.problems.append(text)
 
     def add_site(self, name: str, *, asn: int, prefixes: Iterable[str | IPNetwork],
-                 routing: str = "bgp") -> Site:
+                 routing: str = "bgp", via: str = "vpn") -> Site:
         """Add a site: a customer gateway with ``asn`` and a BGP VPN connection to the hub, both tunnels
-        UP, advertising ``prefixes`` on both."""
+        UP, advertising ``prefixes`` on both. ``via="direct-connect"`` joins the site over Direct Connect
+        instead (sites on the same VGW over Direct Connect can take part in CloudHub)."""
         what = f"CloudHub site {name}"
         if not isinstance(name, str) or not name:
             raise ConfigError(f"CloudHub: field name must be a non-empty string, got {name!r}")
@@ -113,6 +116,13 @@ class CloudHub:
                               f"connections ({RULES['CLOUDHUB-ONE-VGW'].url})")
         if not isinstance(asn, int) or isinstance(asn, bool) or not 1 <= asn <= 0xFFFFFFFF:
             raise ConfigError(f"{what}: field asn must be an ASN 1..4294967295, got {asn!r}")
+        reserved = CGW_RESERVED_ASNS.get(asn)
+        if reserved in ("*", self.region):
+            where = "all Regions" if reserved == "*" else reserved
+            raise ConfigError(f"{what}: field asn {asn} is reserved for customer gateways in {where} "
+                              f"({URL_CGW_OPTIONS})")
+        if via not in ("vpn", "direct-connect"):
+            raise ConfigError(f"{what}: field via must be 'vpn' or 'direct-connect', got {via!r}")
         if asn == self.asn:
             raise ConfigError(f"{what}: field asn {asn} equals the virtual private gateway's ASN; they must "
                               "differ (https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html)")
@@ -141,6 +151,13 @@ class CloudHub:
                 for b in self.vgw.vpc.cidrs:
                     if a.version == b.version and a.overlaps(b):
                         self._problem(f"{what}: field prefixes[{i}] {a} overlaps the VPC's CIDR {b}")
+        if via == "direct-connect":
+            connection = f"dxvif-{name}"
+            site = Site(name, asn, nets, connection)
+            self.sites[name] = site
+            for net in nets:
+                self.vgw.add_direct_connect_route(connection, net, as_path=(asn,))
+            return site
         connection = f"vpn-{name}"
         self.vgw.add_vpn_connection(connection, routing="bgp", cgw_asn=asn)
         site = Site(name, asn, nets, connection)
@@ -159,7 +176,10 @@ class CloudHub:
 
     def set_tunnel_state(self, site: str, tunnel: str, state: str) -> None:
         """Bring one of a site's tunnels UP or DOWN (its BGP session goes with it)."""
-        self.vgw.set_tunnel_state(self._site(site).connection, tunnel, state)
+        s = self._site(site)
+        if s.connection.startswith("dxvif-"):
+            raise ConfigError(f"CloudHub site {site}: field tunnel: the site is on Direct Connect, not a VPN")
+        self.vgw.set_tunnel_state(s.connection, tunnel, state)
 
     def _site_of_connection(self, connection: str) -> str:
         for s in self.sites.values():

@@ -56,6 +56,7 @@ from vpnlearn.aws.network import (
     parse_cidr,
     parse_ip,
 )
+from vpnlearn.aws.rules import LEGACY_VGW_DEFAULT_ASNS, in_amazon_asn_range
 from vpnlearn.errors import ConfigError
 from vpnlearn.rand import RandomSource, random_int
 
@@ -252,7 +253,7 @@ def lookup(table: RouteTable, destination: str | IPAddress) -> Lookup:
             cands = kept
         if len(cands) > 1 and len({r.target for r in cands}) == 1:
             chosen = cands[0]
-            steps.append(Step("VGW-PATH-SOURCE", f"the remaining routes all point at {chosen.target.id}: "
+            steps.append(Step("SAME-TARGET", f"the remaining routes all point at {chosen.target.id}: "
                               "the virtual private gateway chooses among its own paths "
                               "(see VgwRouter.select)", (chosen,), tuple(cands[1:])))
             cands = (chosen,)
@@ -379,6 +380,11 @@ class VgwRouter:
                  rng: RandomSource | None = None) -> None:
         if not isinstance(id, str) or not id.startswith("vgw-"):
             raise ConfigError(f"virtual private gateway: field id must start with 'vgw-', got {id!r}")
+        legacy = asn in LEGACY_VGW_DEFAULT_ASNS.values()
+        if not isinstance(asn, int) or not (in_amazon_asn_range(asn) or legacy):
+            raise ConfigError(f"virtual private gateway {id}: field asn {asn!r} must be 64512-65534 or "
+                              "4200000000-4294967294 (or a pre-2018 default) "
+                              "(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpnGateway.html)")
         self.id = id
         self.asn = asn
         self.vpc: VPC | None = None
