@@ -16,6 +16,7 @@ Skips only when not root or when namespaces / tun cannot be made.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import tempfile
@@ -57,22 +58,39 @@ class Lab:
     server_log: Path
     _n: int = 0
 
+    def second_server(self, server: pki.Issued, port: int) -> tuple[ClientVpnEndpoint, Path]:
+        """Start another server (same CA and CRL, another certificate) on ``port``; its endpoint and log."""
+        self._n += 1
+        # Another endpoint (own client CIDR, so replies find their own tun device in the server netns).
+        endpoint = dataclasses.replace(self.endpoint, vpn_port=port, client_cidr=f"10.{200 + self._n}.0.0/22")
+        conf = self.dir / f"server{self._n}.conf"
+        conf.write_text(ovpn.server_config(endpoint, ca_pem=self.ca.cert_pem(), cert_pem=server.cert_pem(),
+                                           key_pem=server.key_pem(), crl_path=str(self.crl_path),
+                                           local=SERVER_OUTER))
+        log = self.dir / f"server{self._n}.log"
+        proc = self.pair.openvpn(self.pair.server_ns, conf, log)
+        assert wait_log(log, DONE, proc=proc), log.read_text(errors="replace")
+        return endpoint, log
+
     def set_crl(self, crl: object) -> None:
         """Replace the CRL file; OpenVPN reads it again at the next connection."""
         self.crl_path.write_text(pki.crl_pem(crl))  # type: ignore[arg-type]
 
     def connect(self, client: pki.Issued, *, expect_up: bool,
-                while_up: Callable[[NetPair], None] | None = None) -> tuple[str, str]:
+                while_up: Callable[[NetPair], None] | None = None,
+                endpoint: ClientVpnEndpoint | None = None, server_log: Path | None = None) -> tuple[str, str]:
         """Start a client with our profile; return (new server log text, client log text).
 
         ``while_up`` runs while the tunnel is up (checks on routes, pings)."""
         self._n += 1
-        profile = ovpn.client_profile(self.endpoint, ca_pem=self.ca.cert_pem(), cert_pem=client.cert_pem(),
-                                      key_pem=client.key_pem(), remote_host=SERVER_OUTER)
+        profile = ovpn.client_profile(endpoint or self.endpoint, ca_pem=self.ca.cert_pem(),
+                                      cert_pem=client.cert_pem(), key_pem=client.key_pem(),
+                                      remote_host=SERVER_OUTER)
+        server_log = server_log or self.server_log
         conf = self.dir / f"client{self._n}.ovpn"
         conf.write_text(profile)
         log = self.dir / f"client{self._n}.log"
-        start = len(self.server_log.read_text(errors="replace"))
+        start = len(server_log.read_text(errors="replace"))
         proc = self.pair.openvpn(self.pair.client_ns, conf, log, "--hand-window", "3")
         try:
             m = wait_log(log, DONE if expect_up else REFUSED_CLIENT, timeout=20, proc=proc)
@@ -84,7 +102,7 @@ class Lab:
                 assert "10.77.0.0/16" in routes and "tun" in routes, routes
                 if while_up is not None:
                     while_up(self.pair)
-            return self.server_log.read_text(errors="replace")[start:], log.read_text(errors="replace")
+            return server_log.read_text(errors="replace")[start:], log.read_text(errors="replace")
         finally:
             self.pair.stop(proc)
 
@@ -187,6 +205,30 @@ def test_expired_crl_locks_out_good_client(lab: Lab) -> None:
         assert DONE not in client_log
     finally:
         lab.set_crl(lab.ca.crl(last_update=T0 + dt.timedelta(days=1), next_update=T1))
+
+
+def test_server_san_is_not_checked_by_openvpn_but_flagged_by_library(lab: Lab) -> None:
+    # A server certificate whose SAN names another host: OpenVPN's client connects anyway.
+    wrong_san = lab.ca.issue_server("server.cvpn.test", not_before=T0, not_after=T1,
+                                    dns_names=["somewhere-else.example"])
+    endpoint, log = lab.second_server(wrong_san, 1194)
+    _, client_log = lab.connect(lab.good, expect_up=True, endpoint=endpoint, server_log=log)
+    assert DONE in client_log
+    found = pki.check_certificate(wrong_san, "server", at=T0 + dt.timedelta(days=2),
+                                  server_name="server.cvpn.test")
+    assert [(f.path, f.rule_id) for f in found] == [("server.subjectAltName", "CVPN-CERT-SERVER")]
+
+
+def test_server_without_server_auth_eku_is_refused_by_remote_cert_tls(lab: Lab) -> None:
+    # remote-cert-tls server in the profile: keyUsage + serverAuth EKU are required.
+    no_eku = lab.ca.issue_server("server.cvpn.test", not_before=T0, not_after=T1, eku=())
+    assert any(f.path == "server.extendedKeyUsage" for f in
+               pki.check_certificate(no_eku, "server", at=T0 + dt.timedelta(days=2)))
+    endpoint, log = lab.second_server(no_eku, 8443)
+    _, client_log = lab.connect(lab.good, expect_up=False, endpoint=endpoint, server_log=log)
+    assert "VERIFY EKU ERROR" in client_log or "Certificate does not have extended key usage extension" \
+        in client_log, client_log
+    assert DONE not in client_log
 
 
 def test_full_tunnel_over_tcp_1194() -> None:
