@@ -1,0 +1,212 @@
+"""swanctl.conf generation for both tunnels, and a real charon that loads it."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from vpnlearn.aws.importer import load_files
+from vpnlearn.aws.site_to_site import CustomerGateway, VirtualPrivateGateway, two_tunnel_connection
+from vpnlearn.aws.swanctl import inside_addresses, swanctl_conf, tunnel_proposals
+from vpnlearn.crypto.suites import parse_proposal
+from vpnlearn.errors import ConfigError
+
+DATA = Path(__file__).parent / "data"
+FILES = [DATA / "describe-vpn-connections.json", DATA / "describe-customer-gateways.json"]
+CHARON = "/usr/lib/ipsec/charon"
+
+
+def example():
+    inv = load_files(FILES)
+    return inv, inv.vpn_connections[0]
+
+
+def default_vpn(**kw):
+    cgw = CustomerGateway("cgw-1", bgp_asn=65010, ip_address="198.51.100.7")
+    return two_tunnel_connection("vpn-default", cgw, vpn_gateway=VirtualPrivateGateway("vgw-1"),
+                                 outside_ips=("192.0.2.1", "192.0.2.2"), **kw)
+
+
+def test_proposals_of_the_example_map_aws_names_to_strongswan():
+    _, vpn = example()
+    p = tunnel_proposals(vpn.tunnels[0])
+    assert p.version == 2
+    assert p.ike == ("aes256gcm16-aes128gcm16-prfsha256-prfsha384-ecp256-ecp384-modp2048",)
+    assert p.esp == ("aes256gcm16-aes128gcm16-ecp256-ecp384-modp2048",)
+
+
+def test_default_options_give_separate_aead_and_cbc_proposals_that_parse():
+    p = tunnel_proposals(default_vpn().tunnels[0])
+    assert len(p.ike) == 2 and len(p.esp) == 2
+    ike_aead, ike_cbc = (parse_proposal(x, "ike") for x in p.ike)
+    assert ike_aead.aead and not ike_cbc.aead
+    assert [e.aws_name for e in ike_cbc.encryption] == ["AES128", "AES256"]
+    assert [i.aws_name for i in ike_cbc.integrity] == ["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"]
+    assert [g.number for g in ike_cbc.dh_groups] == [2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
+    esp_aead, esp_cbc = (parse_proposal(x, "esp") for x in p.esp)
+    assert [g.number for g in esp_cbc.dh_groups] == [2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]
+    assert esp_aead.pfs and esp_cbc.pfs
+
+
+def test_ikev1_only_tunnel():
+    p = tunnel_proposals(default_vpn(ike_versions=("ikev1",)).tunnels[0])
+    assert p.version == 1
+    assert "aggressive = no" in swanctl_conf(default_vpn(ike_versions=("ikev1",)))
+
+
+def test_config_holds_both_tunnels_with_aws_values():
+    inv, vpn = example()
+    text = swanctl_conf(vpn, inventory=inv)
+    for n, ip in ((1, "203.0.113.11"), (2, "203.0.113.202")):
+        assert f"vpn-04d5e6f7a8b9c0d1e-tunnel{n} {{" in text
+        assert f"remote_addrs = {ip}" in text
+        assert f"if_id_in = {n}" in text
+    assert text.count("local_addrs = 198.51.100.27") == 2
+    # 28800 s Phase 1, 3600 s Phase 2, margin 270 s, fuzz 100 % (of the margin).
+    assert text.count("rekey_time = 28530s") == 2 and text.count("rekey_time = 3330s") == 2
+    assert text.count("life_time = 3600s") == 2 and text.count("rand_time = 270s") == 4
+    assert text.count("replay_window = 1024") == 2
+    assert 'secret = "Xa7Qm2pT9vLr_Kd3.Wn8Zc5Hb1Yf6Gs4"' in text
+    # StartupAction add -> the CGW starts; start -> AWS starts and the CGW waits.
+    starts = re.findall(r"start_action = (\w+)", text)
+    assert starts == ["start", "none"]
+    assert "BGP neighbor 169.254.44.89" in text and "169.254.44.90/30 dev xfrm1" in text
+
+
+def test_rekey_fuzz_zero_and_custom_lifetimes():
+    text = swanctl_conf(default_vpn(phase1_lifetime_seconds=7200, phase2_lifetime_seconds=1800,
+                                    rekey_margin_time_seconds=600, rekey_fuzz_percentage=50))
+    assert "rekey_time = 6600s" in text and "rekey_time = 1200s" in text
+    assert "rand_time = 300s" in text and "life_time = 1800s" in text
+
+
+def test_missing_psk_gets_a_placeholder():
+    text = swanctl_conf(default_vpn())
+    assert 'secret = "REPLACE_WITH_TUNNEL_1_PRE_SHARED_KEY"' in text
+
+
+def test_tunnel_without_outside_ip_is_refused():
+    vpn = default_vpn()
+    vpn.tunnels[1].outside_ip_address = None
+    with pytest.raises(ConfigError, match=r"TunnelOptions\[1\]\.OutsideIpAddress"):
+        swanctl_conf(vpn)
+
+
+def test_inside_addresses_follow_aws_samples():
+    _, vpn = example()
+    assert inside_addresses(vpn.tunnels[0]) == ("169.254.44.90/30", "169.254.44.89/30")
+    vpn.tunnels[0].options = dataclasses.replace(vpn.tunnels[0].options, tunnel_inside_cidr=None)
+    assert inside_addresses(vpn.tunnels[0]) is None
+
+
+# ---- a real charon loads it ---------------------------------------------------------------------------
+
+def _can_run_charon() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root (network and mount namespaces)"
+    for tool in ("ip", "unshare", "swanctl"):
+        if shutil.which(tool) is None:
+            return f"{tool} not installed"
+    if not os.path.exists(CHARON):
+        return "strongSwan charon not installed"
+    return None
+
+
+@pytest.fixture
+def charon(tmp_path):
+    """A private charon: own network namespace (no interfaces up), own /run, own vici socket."""
+    reason = _can_run_charon()
+    if reason:
+        pytest.skip(reason)
+    ns = f"vpnl-s2s-{os.getpid()}"
+    run = tmp_path / "run"
+    run.mkdir()
+    vici = tmp_path / "charon.vici"
+    conf = tmp_path / "strongswan.conf"
+    conf.write_text(
+        "charon {\n  load_modular = yes\n  install_routes = no\n  plugins {\n"
+        "    include /etc/strongswan.d/charon/*.conf\n"
+        f"    vici {{\n      socket = unix://{vici}\n    }}\n  }}\n"
+        f"  filelog {{\n    log {{\n      path = {tmp_path}/charon.log\n      default = 1\n"
+        "    }\n  }\n}\n")
+    created = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True)
+    if created.returncode != 0:
+        pytest.skip(f"cannot create a network namespace: {created.stderr.strip()}")
+    proc = None
+    try:
+        env = {**os.environ, "STRONGSWAN_CONF": str(conf)}
+        proc = subprocess.Popen(
+            ["ip", "netns", "exec", ns, "unshare", "-m", "--propagation", "private", "sh", "-c",
+             f"mount --bind {run} /run && exec {CHARON}"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):        # wait for the vici socket (not a timing assertion)
+            if vici.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not vici.exists():
+            log = (tmp_path / "charon.log").read_text() if (tmp_path / "charon.log").exists() else ""
+            pytest.fail(f"charon did not start (exit {proc.poll()}): {log[-2000:]}")
+        yield {"uri": f"unix://{vici}", "dir": tmp_path, "env": env}
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def _load(charon, text, name):
+    path = charon["dir"] / f"{name}.conf"
+    path.write_text(text)
+    load = subprocess.run(["swanctl", "--load-all", "--file", str(path), "--uri", charon["uri"]],
+                          capture_output=True, text=True, env=charon["env"], timeout=60)
+    conns = subprocess.run(["swanctl", "--list-conns", "--uri", charon["uri"]],
+                           capture_output=True, text=True, env=charon["env"], timeout=60)
+    return load, conns
+
+
+@pytest.mark.root
+def test_real_charon_loads_both_tunnels(charon):
+    inv, vpn = example()
+    load, conns = _load(charon, swanctl_conf(vpn, inventory=inv), "example")
+    assert load.returncode == 0, load.stdout + load.stderr
+    assert "successfully loaded 2 connections" in load.stdout
+    assert "loaded ike secret 'ike-vpn-04d5e6f7a8b9c0d1e-tunnel1'" in load.stdout
+    assert "loaded ike secret 'ike-vpn-04d5e6f7a8b9c0d1e-tunnel2'" in load.stdout
+    for n, ip in ((1, "203.0.113.11"), (2, "203.0.113.202")):
+        block = conns.stdout.split(f"vpn-04d5e6f7a8b9c0d1e-tunnel{n}: IKEv2")[1]
+        assert f"remote: {ip}" in block.split("\n\n")[0]
+    assert conns.stdout.count("TUNNEL, rekeying every 3330s") == 2
+
+
+@pytest.mark.root
+def test_real_charon_loads_default_and_ikev1_options(charon):
+    # AWS defaults: every algorithm incl. SHA1, DH 2/5 and the RFC 5114 groups.
+    load, conns = _load(charon, swanctl_conf(default_vpn()), "defaults")
+    ok = load.returncode == 0 and "successfully loaded 2 connections" in load.stdout
+    assert ok, load.stdout + load.stderr
+    assert "vpn-default-tunnel1: IKEv2" in conns.stdout and "vpn-default-tunnel2: IKEv2" in conns.stdout
+    load, conns = _load(charon, swanctl_conf(default_vpn(ike_versions=("ikev1",))), "ikev1")
+    ok = load.returncode == 0 and "successfully loaded 2 connections" in load.stdout
+    assert ok, load.stdout + load.stderr
+    assert "vpn-default-tunnel1: IKEv1" in conns.stdout and "vpn-default-tunnel2: IKEv1" in conns.stdout
+
+
+@pytest.mark.root
+def test_real_charon_rejects_a_broken_proposal(charon):
+    # The load test can fail: a corrupted proposal string is refused by charon.
+    inv, vpn = example()
+    text = swanctl_conf(vpn, inventory=inv).replace("aes256gcm16-aes128gcm16-prfsha256",
+                                                    "aes999-prfsha256", 1)
+    load, _ = _load(charon, text, "broken")
+    assert "successfully loaded 2 connections" not in load.stdout
