@@ -275,6 +275,20 @@ def test_explain_lists_every_step(table: RouteTable) -> None:
     assert "eliminated: 0.0.0.0/0 -> igw-1" in text
 
 
+def test_route_status_for_diagrams(table: RouteTable) -> None:
+    table.add_route(prop("192.168.0.0/16", Source.VPN_BGP))
+    table.add_route(prop("192.168.0.0/16", Source.DX_BGP))
+    table.add("0.0.0.0/0", "igw-1")
+    rows = table.lookup("192.168.1.1").route_status(table)
+    status = {(str(r.destination), r.source.value): s for r, s in rows}
+    assert status == {
+        ("10.0.0.0/16", "vpc"): "no match",
+        ("192.168.0.0/16", "vpn-bgp"): "eliminated by VPC-RT-PROP-ORDER",
+        ("192.168.0.0/16", "dx-bgp"): "chosen",
+        ("0.0.0.0/0", "manual"): "eliminated by VPC-RT-LPM",
+    }
+
+
 # ---------------------------------------------------------------- VGW path selection (§2.3, §2.4)
 
 

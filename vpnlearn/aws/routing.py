@@ -158,6 +158,20 @@ class Lookup:
                 return step.rule_id
         return self.steps[-1].rule_id if self.steps else "NO-ROUTE"
 
+    def route_status(self, table: RouteTable) -> list[tuple[Route, str]]:
+        """Every route of ``table`` with what happened to it, for a diagram to colour: ``"chosen"``,
+        ``"eliminated by <RULE-ID>"`` or ``"no match"``."""
+        gone = {id(r): s.rule_id for s in self.steps for r in s.eliminated}
+        out = []
+        for r in table.routes:
+            if self.route is not None and r is self.route:
+                out.append((r, "chosen"))
+            elif id(r) in gone:
+                out.append((r, f"eliminated by {gone[id(r)]}"))
+            else:
+                out.append((r, "no match"))
+        return out
+
     def explain(self) -> str:
         """A printable, numbered account of the decision."""
         result = (f"=> {self.route.describe()}" if self.route
