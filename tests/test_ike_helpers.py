@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import warnings
 
-from vpnlearn.ike import IkeConfig, Identity, Initiator, Responder, TrafficSelector
+from vpnlearn.ike import Identity, IkeConfig, Initiator, Responder, TrafficSelector
 from vpnlearn.ike.events import Output
 from vpnlearn.rand import DemoModeWarning, DemoRandom
 
@@ -21,23 +21,42 @@ def demo(seed: object) -> DemoRandom:
         return DemoRandom(str(seed))
 
 
-def configs(ike: str = "aes128gcm16-prfsha256-x25519", esp: str = "aes128gcm16", *,
-            psk_l: bytes | None = b"correct horse", psk_r: bytes | None = b"correct horse",
-            ike_r: str | None = None, esp_r: str | None = None, left_net: str = LEFT_NET,
-            right_net: str = RIGHT_NET, right_sees_left: str = LEFT_NET, **kw) -> tuple[IkeConfig, IkeConfig]:
+def configs(
+    ike: str = "aes128gcm16-prfsha256-x25519",
+    esp: str = "aes128gcm16",
+    *,
+    psk_l: bytes | None = b"correct horse",
+    psk_r: bytes | None = b"correct horse",
+    ike_r: str | None = None,
+    esp_r: str | None = None,
+    left_net: str = LEFT_NET,
+    right_net: str = RIGHT_NET,
+    right_sees_left: str = LEFT_NET,
+    **kw,
+) -> tuple[IkeConfig, IkeConfig]:
     """A left (initiator) and right (responder) configuration that match unless told otherwise."""
     lkw = {k[:-2]: v for k, v in kw.items() if k.endswith("_l")}
     rkw = {k[:-2]: v for k, v in kw.items() if k.endswith("_r")}
-    left = IkeConfig(local_id=lkw.pop("local_id", Identity.fqdn("left.example")),
-                     remote_id=lkw.pop("remote_id", Identity.fqdn("right.example")), psk=psk_l,
-                     ike_proposals=(ike,), esp_proposals=(esp,),
-                     local_ts=(TrafficSelector.subnet(left_net),), remote_ts=(TrafficSelector.subnet(right_net),),
-                     **lkw)
-    right = IkeConfig(local_id=rkw.pop("local_id", Identity.fqdn("right.example")),
-                      remote_id=rkw.pop("remote_id", Identity.fqdn("left.example")), psk=psk_r,
-                      ike_proposals=(ike_r or ike,), esp_proposals=(esp_r or esp,),
-                      local_ts=(TrafficSelector.subnet(right_net),),
-                      remote_ts=(TrafficSelector.subnet(right_sees_left),), **rkw)
+    left = IkeConfig(
+        local_id=lkw.pop("local_id", Identity.fqdn("left.example")),
+        remote_id=lkw.pop("remote_id", Identity.fqdn("right.example")),
+        psk=psk_l,
+        ike_proposals=(ike,),
+        esp_proposals=(esp,),
+        local_ts=(TrafficSelector.subnet(left_net),),
+        remote_ts=(TrafficSelector.subnet(right_net),),
+        **lkw,
+    )
+    right = IkeConfig(
+        local_id=rkw.pop("local_id", Identity.fqdn("right.example")),
+        remote_id=rkw.pop("remote_id", Identity.fqdn("left.example")),
+        psk=psk_r,
+        ike_proposals=(ike_r or ike,),
+        esp_proposals=(esp_r or esp,),
+        local_ts=(TrafficSelector.subnet(right_net),),
+        remote_ts=(TrafficSelector.subnet(right_sees_left),),
+        **rkw,
+    )
     return left, right
 
 
@@ -47,7 +66,7 @@ class Wire:
     def __init__(self, ini: Initiator, resp: Responder, a=A, b=B, a_seen_by_b=None, b_seen_by_a=None) -> None:
         self.ini, self.resp = ini, resp
         self.a, self.b = a, b
-        self.a_seen = a_seen_by_b or a    # where the responder sees the initiator (NAT changes it)
+        self.a_seen = a_seen_by_b or a  # where the responder sees the initiator (NAT changes it)
         self.b_seen = b_seen_by_a or b
         self.log: list[tuple[str, bytes]] = []
         self.events_i: list = []

@@ -44,17 +44,42 @@ SPI_I, SPI_R = bytes.fromhex("0102030405060708"), bytes.fromhex("a1a2a3a4a5a6a7a
 
 def _all_payloads() -> list:
     return [
-        SA((Proposal(1, 1, b"", (Transform(1, 12, 256), Transform(3, 12), Transform(2, 5), Transform(4, 14))),
-            Proposal(2, 1, b"", (Transform(1, 20, 128), Transform(2, 5), Transform(4, 31),
-                                 Transform(4, 19, None, ((7, b"xyz"),)))))),
-        KE(31, bytes(range(32))), Nonce(b"N" * 32), Notify(16388, b"h" * 20), Notify(14),
+        SA(
+            (
+                Proposal(
+                    1, 1, b"", (Transform(1, 12, 256), Transform(3, 12), Transform(2, 5), Transform(4, 14))
+                ),
+                Proposal(
+                    2,
+                    1,
+                    b"",
+                    (
+                        Transform(1, 20, 128),
+                        Transform(2, 5),
+                        Transform(4, 31),
+                        Transform(4, 19, None, ((7, b"xyz"),)),
+                    ),
+                ),
+            )
+        ),
+        KE(31, bytes(range(32))),
+        Nonce(b"N" * 32),
+        Notify(16388, b"h" * 20),
+        Notify(14),
         Notify(16393, b"", 3, b"\x00\x00\x10\x01"),
-        ID(1, bytes([10, 0, 0, 1])), ID(2, b"vpn.example", initiator=False), ID(3, b"a@b.example"),
+        ID(1, bytes([10, 0, 0, 1])),
+        ID(2, b"vpn.example", initiator=False),
+        ID(3, b"a@b.example"),
         ID(9, bytes.fromhex("3010310e300c06035504030c0572696768")),
-        CERT(4, b"\x30\x03\x02\x01\x01"), CERTREQ(4, b"\x11" * 40), AUTH(2, b"m" * 32), AUTH(14, b"\x0cabc"),
+        CERT(4, b"\x30\x03\x02\x01\x01"),
+        CERTREQ(4, b"\x11" * 40),
+        AUTH(2, b"m" * 32),
+        AUTH(14, b"\x0cabc"),
         TS((TrafficSelector.subnet("10.0.0.0/24"), TrafficSelector.subnet("10.1.2.3/32", 6, (80, 443)))),
         TS((TrafficSelector.subnet("2001:db8::/64"),), initiator=False),
-        Delete(3, (b"\x00\x00\x10\x01", b"\x00\x00\x10\x02")), Delete(1), VendorID(b"vpnlearn"),
+        Delete(3, (b"\x00\x00\x10\x01", b"\x00\x00\x10\x02")),
+        Delete(1),
+        VendorID(b"vpnlearn"),
         UnknownPayload(47, b"\x01\x00\x00\x00"),
     ]
 
@@ -65,7 +90,13 @@ def test_every_payload_round_trips() -> None:
     back = decode_message(raw)
     assert back.payloads == msg.payloads
     assert encode_message(back) == raw
-    assert (back.spi_i, back.spi_r, back.message_id, back.initiator, back.response) == (SPI_I, SPI_R, 7, True, False)
+    assert (back.spi_i, back.spi_r, back.message_id, back.initiator, back.response) == (
+        SPI_I,
+        SPI_R,
+        7,
+        True,
+        False,
+    )
 
 
 def test_header_layout_matches_rfc() -> None:
@@ -79,21 +110,33 @@ def test_header_layout_matches_rfc() -> None:
 
 def test_sa_payload_bytes_match_hand_encoding() -> None:
     # One proposal: ENCR_AES_CBC with Key Length 128, PRF_HMAC_SHA2_256, AUTH_HMAC_SHA2_256_128, group 14.
-    sa = SA((Proposal(1, 1, b"", (Transform(1, 12, 128), Transform(2, 5), Transform(3, 12), Transform(4, 14))),))
+    sa = SA(
+        (Proposal(1, 1, b"", (Transform(1, 12, 128), Transform(2, 5), Transform(3, 12), Transform(4, 14))),)
+    )
     expected = bytes.fromhex(
-        "0000002c" "01010004"                 # last proposal, length 44, #1, IKE, SPI size 0, 4 transforms
-        "0300000c" "0100000c" "800e0080"      # ENCR 12 + Key Length 128 (TV attribute 14)
-        "03000008" "02000005"                 # PRF 5
-        "03000008" "0300000c"                 # INTEG 12
-        "00000008" "0400000e")                # DH 14 (last transform)
+        "0000002c"
+        "01010004"  # last proposal, length 44, #1, IKE, SPI size 0, 4 transforms
+        "0300000c"
+        "0100000c"
+        "800e0080"  # ENCR 12 + Key Length 128 (TV attribute 14)
+        "03000008"
+        "02000005"  # PRF 5
+        "03000008"
+        "0300000c"  # INTEG 12
+        "00000008"
+        "0400000e"
+    )  # DH 14 (last transform)
     assert sa.body() == expected
 
 
-@pytest.mark.parametrize(("mutate", "field"), [
-    (lambda b: b[:-1], "Length"),
-    (lambda b: b[:20], "Message ID"),
-    (lambda b: b[:10], "IKE SA Responder's SPI"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        (lambda b: b[:-1], "Length"),
+        (lambda b: b[:20], "Message ID"),
+        (lambda b: b[:10], "IKE SA Responder's SPI"),
+    ],
+)
 def test_truncation_names_field(mutate, field: str) -> None:
     raw = encode_message(Message(SPI_I, SPI_R, INFORMATIONAL, 1, True, False, [Nonce(b"n" * 16)]))
     with pytest.raises(ParseError) as exc:
@@ -102,9 +145,12 @@ def test_truncation_names_field(mutate, field: str) -> None:
 
 
 def test_payload_length_overrun_reports_offset() -> None:
-    raw = bytearray(encode_message(Message(SPI_I, SPI_R, INFORMATIONAL, 1, True, False,
-                                           [Nonce(b"n" * 16), VendorID(b"v")])))
-    raw[28 + 2:28 + 4] = (200).to_bytes(2, "big")
+    raw = bytearray(
+        encode_message(
+            Message(SPI_I, SPI_R, INFORMATIONAL, 1, True, False, [Nonce(b"n" * 16), VendorID(b"v")])
+        )
+    )
+    raw[28 + 2 : 28 + 4] = (200).to_bytes(2, "big")
     with pytest.raises(ParseError) as exc:
         decode_message(bytes(raw))
     assert exc.value.offset == 30 and exc.value.field == "Payload Length"
@@ -121,7 +167,9 @@ def test_bad_proposal_structure_rejected() -> None:
     good = SA((Proposal(1, 1, b"", (Transform(1, 20, 128),)),)).body()
     bad = bytearray(good)
     bad[7] = 2  # Num Transforms says 2, only one follows
-    raw = encode_message(Message(SPI_I, SPI_R, INFORMATIONAL, 1, True, False, [UnknownPayload(33, bytes(bad))]))
+    raw = encode_message(
+        Message(SPI_I, SPI_R, INFORMATIONAL, 1, True, False, [UnknownPayload(33, bytes(bad))])
+    )
     with pytest.raises(ParseError) as exc:
         decode_message(raw)
     assert exc.value.field == "Num Transforms"
@@ -130,14 +178,25 @@ def test_bad_proposal_structure_rejected() -> None:
 def test_traffic_selector_strict_length() -> None:
     body = bytearray(TS((TrafficSelector.subnet("10.0.0.0/8"),)).body())
     body[6:8] = (20).to_bytes(2, "big")
-    raw = encode_message(Message(SPI_I, SPI_R, INFORMATIONAL, 1, True, False, [UnknownPayload(44, bytes(body))]))
+    raw = encode_message(
+        Message(SPI_I, SPI_R, INFORMATIONAL, 1, True, False, [UnknownPayload(44, bytes(body))])
+    )
     with pytest.raises(ParseError, match="Selector Length"):
         decode_message(raw)
 
 
 def test_unknown_payload_keeps_critical_bit() -> None:
-    raw = encode_message(Message(SPI_I, SPI_R, INFORMATIONAL, 1, True, False,
-                                 [UnknownPayload(222, b"abc", critical=True), Nonce(b"n" * 16)]))
+    raw = encode_message(
+        Message(
+            SPI_I,
+            SPI_R,
+            INFORMATIONAL,
+            1,
+            True,
+            False,
+            [UnknownPayload(222, b"abc", critical=True), Nonce(b"n" * 16)],
+        )
+    )
     msg = decode_message(raw)
     assert msg.unsupported_critical() == UnknownPayload(222, b"abc", critical=True)
     assert msg.first(Nonce) == Nonce(b"n" * 16)
@@ -147,13 +206,22 @@ def test_traffic_selector_narrowing() -> None:
     a = TrafficSelector.subnet("10.0.0.0/16")
     b = TrafficSelector.subnet("10.0.5.0/24", 6, (1000, 2000))
     x = a.intersect(b)
-    assert x == TrafficSelector(ipaddress.ip_address("10.0.5.0"), ipaddress.ip_address("10.0.5.255"), 6, 1000, 2000)
+    assert x == TrafficSelector(
+        ipaddress.ip_address("10.0.5.0"), ipaddress.ip_address("10.0.5.255"), 6, 1000, 2000
+    )
     assert a.intersect(TrafficSelector.subnet("192.168.0.0/24")) is None
     assert TrafficSelector.subnet("10.0.0.0/8", 17).intersect(TrafficSelector.subnet("10.0.0.0/8", 6)) is None
 
 
-SK_SUITES = [("aes128", "sha256"), ("aes256", "sha512"), ("aes128", "sha1"), ("aes256", "sha384"),
-             ("aes128gcm16", None), ("aes256gcm16", None), ("chacha20poly1305", None)]
+SK_SUITES = [
+    ("aes128", "sha256"),
+    ("aes256", "sha512"),
+    ("aes128", "sha1"),
+    ("aes256", "sha384"),
+    ("aes128gcm16", None),
+    ("aes256gcm16", None),
+    ("chacha20poly1305", None),
+]
 
 
 def _keys(encr: str, integ: str | None) -> SkKeys:
@@ -163,9 +231,21 @@ def _keys(encr: str, integ: str | None) -> SkKeys:
 
 
 def _sk_message() -> Message:
-    return Message(SPI_I, SPI_R, IKE_AUTH, 1, True, False,
-                   [ID(2, b"left.example"), AUTH(2, b"a" * 32), TS((TrafficSelector.subnet("10.0.0.0/24"),)),
-                    TS((TrafficSelector.subnet("10.1.0.0/24"),), initiator=False)], encrypted=True)
+    return Message(
+        SPI_I,
+        SPI_R,
+        IKE_AUTH,
+        1,
+        True,
+        False,
+        [
+            ID(2, b"left.example"),
+            AUTH(2, b"a" * 32),
+            TS((TrafficSelector.subnet("10.0.0.0/24"),)),
+            TS((TrafficSelector.subnet("10.1.0.0/24"),), initiator=False),
+        ],
+        encrypted=True,
+    )
 
 
 @pytest.mark.parametrize(("encr", "integ"), SK_SUITES)
@@ -177,7 +257,7 @@ def test_sk_round_trip_and_every_bit_flip_rejected(encr: str, integ: str | None)
     assert opened.payloads == msg.payloads
     assert all(p not in raw for p in (b"left.example",))
     sk_start = HEADER_LEN
-    for i in range(sk_start, len(raw)):   # SK generic header, IV, ciphertext, ICV
+    for i in range(sk_start, len(raw)):  # SK generic header, IV, ciphertext, ICV
         bad = bytearray(raw)
         bad[i] ^= 0x80
         try:
@@ -203,11 +283,11 @@ def test_sk_wrong_key_rejected() -> None:
 def test_sk_cbc_layout() -> None:
     keys = _keys("aes128", "sha256")
     raw = encode_message(_sk_message(), keys)
-    assert raw[16] == 46                      # Next Payload = SK
-    assert raw[28] == 35                      # SK's Next Payload = first inner payload (IDi)
+    assert raw[16] == 46  # Next Payload = SK
+    assert raw[28] == 35  # SK's Next Payload = first inner payload (IDi)
     sk_len = int.from_bytes(raw[30:32], "big")
     assert sk_len == len(raw) - 28
-    assert (sk_len - 4 - 16 - 16) % 16 == 0   # IV 16, ICV 16, whole cipher blocks
+    assert (sk_len - 4 - 16 - 16) % 16 == 0  # IV 16, ICV 16, whole cipher blocks
 
 
 def test_spans_cover_message() -> None:

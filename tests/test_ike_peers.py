@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from test_ike_helpers import LEFT_NET, RIGHT_NET, T0, B, Wire, configs, connect, demo, of
 
-from test_ike_helpers import B, LEFT_NET, RIGHT_NET, T0, Wire, configs, connect, demo, of
 from vpnlearn.ike import DemoCA, Identity, Initiator, Responder, State, TrafficSelector
 from vpnlearn.ike import events as ev
 from vpnlearn.ike.keys import derive_child_keys
@@ -16,19 +16,37 @@ from vpnlearn.ipsec.packets import icmp_echo
 
 # IKE suites: every ENCR, every PRF/INTEG and every DH group appears at least once.
 IKE_SUITES = [
-    "aes128gcm16-prfsha256-x25519", "aes256gcm16-prfsha384-ecp384", "aes128gcm16-prfsha512-ecp256",
-    "chacha20poly1305-prfsha256-x25519", "aes256gcm16-prfsha256-ecp521",
-    "aes128-sha256-modp2048", "aes256-sha384-ecp256", "aes256-sha512-modp3072", "aes128-sha1-modp1024",
-    "aes128-sha256-modp1536", "aes128-sha256-prfsha1-ecp384", "aes256-sha256-modp4096",
+    "aes128gcm16-prfsha256-x25519",
+    "aes256gcm16-prfsha384-ecp384",
+    "aes128gcm16-prfsha512-ecp256",
+    "chacha20poly1305-prfsha256-x25519",
+    "aes256gcm16-prfsha256-ecp521",
+    "aes128-sha256-modp2048",
+    "aes256-sha384-ecp256",
+    "aes256-sha512-modp3072",
+    "aes128-sha1-modp1024",
+    "aes128-sha256-modp1536",
+    "aes128-sha256-prfsha1-ecp384",
+    "aes256-sha256-modp4096",
 ]
-ESP_SUITES = ["aes128gcm16", "aes256gcm16", "chacha20poly1305", "aes128-sha256", "aes256-sha512",
-              "aes128-sha1", "aes256-sha384"]
+ESP_SUITES = [
+    "aes128gcm16",
+    "aes256gcm16",
+    "chacha20poly1305",
+    "aes128-sha256",
+    "aes256-sha512",
+    "aes128-sha1",
+    "aes256-sha384",
+]
 
 
 def _ping_both_ways(w: Wire) -> None:
     ci, cr = w.ini.child_sas[-1], w.resp.child_sas[-1]
     assert ci.outbound is not None and cr.inbound is not None, f"ESP SAs were not built: {ci.esp_error}"
-    for sender, receiver, src, dst in ((ci, cr, "10.98.1.5", "10.98.2.7"), (cr, ci, "10.98.2.7", "10.98.1.5")):
+    for sender, receiver, src, dst in (
+        (ci, cr, "10.98.1.5", "10.98.2.7"),
+        (cr, ci, "10.98.2.7", "10.98.1.5"),
+    ):
         inner = icmp_echo(src, dst, 7, 1, b"hello through IKE-made ESP").build()
         outer = esp.protect(sender.outbound, inner, now=1.0)
         assert inner not in outer
@@ -61,15 +79,21 @@ def test_psk_every_esp_suite(esp_suite: str) -> None:
 
 
 CERT_CASES = [  # (identity kind, key kind, signature scheme)
-    ("fqdn", "ec", "ecdsa-with-SHA256"), ("ipv4", "rsa", "RSASSA-PSS-SHA256"),
-    ("rfc822", "rsa", "sha256WithRSAEncryption"), ("dn", "rsa", "rsa-pkcs1"), ("dn", "ec", ""),
+    ("fqdn", "ec", "ecdsa-with-SHA256"),
+    ("ipv4", "rsa", "RSASSA-PSS-SHA256"),
+    ("rfc822", "rsa", "sha256WithRSAEncryption"),
+    ("dn", "rsa", "rsa-pkcs1"),
+    ("dn", "ec", ""),
 ]
 
 
 def _ident(kind: str, side: str) -> Identity:
-    return {"fqdn": lambda: Identity.fqdn(f"{side}.example"), "ipv4": lambda: Identity.ipv4(
-        "192.0.2.1" if side == "left" else "192.0.2.2"), "rfc822": lambda: Identity.rfc822(f"gw@{side}.example"),
-        "dn": lambda: Identity.dn(f"CN={side},O=vpnlearn")}[kind]()
+    return {
+        "fqdn": lambda: Identity.fqdn(f"{side}.example"),
+        "ipv4": lambda: Identity.ipv4("192.0.2.1" if side == "left" else "192.0.2.2"),
+        "rfc822": lambda: Identity.rfc822(f"gw@{side}.example"),
+        "dn": lambda: Identity.dn(f"CN={side},O=vpnlearn"),
+    }[kind]()
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +105,30 @@ def _cert_configs(ca: DemoCA, kind: str, key: str, scheme: str, **kw):
     li, ri = _ident(kind, "left"), _ident(kind, "right")
     lc, lk = ca.issue(li, key=key)
     rc, rk = ca.issue(ri, key=key)
-    common = {"validation_time_l": T0 + datetime.timedelta(days=1), "validation_time_r": T0 + datetime.timedelta(days=1)}
+    common = {
+        "validation_time_l": T0 + datetime.timedelta(days=1),
+        "validation_time_r": T0 + datetime.timedelta(days=1),
+    }
     common.update(kw)
-    return configs("aes256gcm16-prfsha256-ecp256", "aes256gcm16", psk_l=None, psk_r=None,
-                   local_id_l=li, remote_id_l=ri, local_id_r=ri, remote_id_r=li,
-                   certificate_l=lc, private_key_l=lk, signature_scheme_l=scheme, trust_l=(ca.certificate,),
-                   certificate_r=rc, private_key_r=rk, signature_scheme_r=scheme, trust_r=(ca.certificate,),
-                   **common)
+    return configs(
+        "aes256gcm16-prfsha256-ecp256",
+        "aes256gcm16",
+        psk_l=None,
+        psk_r=None,
+        local_id_l=li,
+        remote_id_l=ri,
+        local_id_r=ri,
+        remote_id_r=li,
+        certificate_l=lc,
+        private_key_l=lk,
+        signature_scheme_l=scheme,
+        trust_l=(ca.certificate,),
+        certificate_r=rc,
+        private_key_r=rk,
+        signature_scheme_r=scheme,
+        trust_r=(ca.certificate,),
+        **common,
+    )
 
 
 @pytest.mark.parametrize(("kind", "key", "scheme"), CERT_CASES)
@@ -106,6 +147,7 @@ def test_certificate_from_untrusted_ca_fails(ca: DemoCA) -> None:
     rogue = DemoCA("rogue", not_before=T0, rng=demo("rogue"))
     cert, key = rogue.issue(Identity.fqdn("left.example"))
     from dataclasses import replace
+
     w = connect(replace(left, certificate=cert, private_key=key), right, seed="rogue")
     assert [e.notify for e in of(w.events_r, ev.ProtocolFailure)] == ["AUTHENTICATION_FAILED"]
     assert [e.notify for e in of(w.events_i, ev.ProtocolFailure)] == ["AUTHENTICATION_FAILED"]
@@ -116,6 +158,7 @@ def test_certificate_san_must_match_id(ca: DemoCA) -> None:
     left, right = _cert_configs(ca, "fqdn", "ec", "")
     cert, key = ca.issue(Identity.fqdn("someone-else.example"))
     from dataclasses import replace
+
     w = connect(replace(left, certificate=cert, private_key=key), right, seed="san")
     assert "AUTHENTICATION_FAILED" in [e.notify for e in of(w.events_r, ev.ProtocolFailure)]
     assert w.ini.state == State.FAILED
@@ -123,7 +166,9 @@ def test_certificate_san_must_match_id(ca: DemoCA) -> None:
 
 def test_expired_certificate_fails(ca: DemoCA) -> None:
     late = T0 + datetime.timedelta(days=400)
-    w = connect(*_cert_configs(ca, "fqdn", "ec", "", validation_time_r=late, validation_time_l=late), seed="old")
+    w = connect(
+        *_cert_configs(ca, "fqdn", "ec", "", validation_time_r=late, validation_time_l=late), seed="old"
+    )
     assert "AUTHENTICATION_FAILED" in [e.notify for e in of(w.events_r, ev.ProtocolFailure)]
 
 
@@ -138,10 +183,11 @@ def test_wrong_psk_authentication_failed_both_sides() -> None:
 def test_responder_auth_wrong_initiator_notifies_in_informational() -> None:
     # The initiator expects another responder ID: it must refuse and tell the responder (§2.21.2).
     from vpnlearn.ike import Identity as Id
+
     w = connect(*configs(remote_id_l=Id.fqdn("not-right.example")), seed="rid")
     assert [e.notify for e in of(w.events_i, ev.ProtocolFailure)] == ["AUTHENTICATION_FAILED"]
     assert w.resp.state == State.FAILED
-    assert ["AUTHENTICATION_FAILED"] == [e.notify for e in of(w.events_r, ev.ErrorNotifyReceived)]
+    assert [e.notify for e in of(w.events_r, ev.ErrorNotifyReceived)] == ["AUTHENTICATION_FAILED"]
 
 
 def test_no_common_proposal() -> None:
@@ -174,6 +220,7 @@ def test_invalid_ke_payload_then_retry() -> None:
     first = decode_message(w.log[0][1])
     second = decode_message(w.log[2][1])
     from vpnlearn.ike.payloads import KE
+
     assert first.first(KE).group == 31 and second.first(KE).group == 19
     assert w.ini.ike_sa.chosen.dh.transform_id == 19
 
@@ -239,8 +286,12 @@ def test_no_nat_no_switch() -> None:
 
 def test_create_child_with_pfs_rekey_child_and_delete() -> None:
     w = connect(*configs(esp="aes128gcm16-ecp256"), seed="pfs")
-    w.run(w.ini.create_child(10.0, (TrafficSelector.subnet("10.98.1.0/25"),),
-                             (TrafficSelector.subnet("10.98.2.0/25"),)), now=10.0)
+    w.run(
+        w.ini.create_child(
+            10.0, (TrafficSelector.subnet("10.98.1.0/25"),), (TrafficSelector.subnet("10.98.2.0/25"),)
+        ),
+        now=10.0,
+    )
     assert len(w.ini.child_sas) == 2 and len(w.resp.child_sas) == 2
     new = w.ini.child_sas[1]
     assert new.keys.pfs and new.keys == w.resp.child_sas[1].keys
@@ -295,7 +346,7 @@ def test_delete_ike_sa() -> None:
 
 
 def test_retransmission_and_peer_dead() -> None:
-    left, right = configs()
+    left, _ = configs()
     ini = Initiator(left, rng=demo("rt"))
     first = ini.start(0.0).send[0]
     assert ini.next_timer() == pytest.approx(2.0)
@@ -321,10 +372,10 @@ def test_lost_response_then_retransmitted_request() -> None:
     init = ini.start(0.0).send[0]
     r1 = w.to_resp(init).send[0]
     auth = w.to_ini(r1).send[0]
-    lost = w.to_resp(auth).send[0]           # this response is "lost"
+    lost = w.to_resp(auth).send[0]  # this response is "lost"
     again = ini.tick(2.0).send[0]
     assert again == auth
-    assert w.to_resp(again).send == [lost]   # same response, no second IKE SA / child
+    assert w.to_resp(again).send == [lost]  # same response, no second IKE SA / child
     w.to_ini(lost)
     assert ini.state == State.ESTABLISHED and len(resp.child_sas) == 1
 
@@ -332,6 +383,7 @@ def test_lost_response_then_retransmitted_request() -> None:
 def test_cookie_flood_bounded() -> None:
     left, right = configs()
     from dataclasses import replace
+
     right = replace(right, cookie_threshold=5, half_open_limit=8)
     resp = Responder(right, rng=demo("flood"))
     demanded = 0
@@ -362,27 +414,46 @@ def test_deterministic_with_demo_random() -> None:
 def test_transcript_for_sequence_diagram() -> None:
     w = connect(*configs("aes128-sha256-ecp256"), seed="tr")
     rows = [(t.direction, t.exchange, t.message_id, t.is_response, t.protected_by) for t in w.ini.transcript]
-    assert rows == [("sent", "IKE_SA_INIT", 0, False, ""), ("received", "IKE_SA_INIT", 0, True, ""),
-                    ("sent", "IKE_AUTH", 1, False, "SK_ei/SK_ai"), ("received", "IKE_AUTH", 1, True, "SK_er/SK_ar")]
+    assert rows == [
+        ("sent", "IKE_SA_INIT", 0, False, ""),
+        ("received", "IKE_SA_INIT", 0, True, ""),
+        ("sent", "IKE_AUTH", 1, False, "SK_ei/SK_ai"),
+        ("received", "IKE_AUTH", 1, True, "SK_er/SK_ar"),
+    ]
     assert "AUTH" in w.ini.transcript[2].payloads[1]
 
 
 def test_unsupported_critical_payload_gets_notify() -> None:
     from vpnlearn.ike.messages import IKE_SA_INIT, Message, encode_message
     from vpnlearn.ike.payloads import Nonce, UnknownPayload
+
     left, right = configs()
     resp = Responder(right, rng=demo("crit"))
     ini = Initiator(left, rng=demo("crit-i"))
     msg = decode_message(ini.start(0.0).send[0])
-    crit = Message(msg.spi_i, msg.spi_r, IKE_SA_INIT, 0, True, False,
-                   [*msg.payloads, UnknownPayload(200, b"zz", critical=True)])
+    crit = Message(
+        msg.spi_i,
+        msg.spi_r,
+        IKE_SA_INIT,
+        0,
+        True,
+        False,
+        [*msg.payloads, UnknownPayload(200, b"zz", critical=True)],
+    )
     out = resp.receive(encode_message(crit), 0.0)
     reply = decode_message(out.send[0])
     assert [n.type_name for n in reply.notifies()] == ["UNSUPPORTED_CRITICAL_PAYLOAD"]
     assert reply.notifies()[0].data == bytes([200])
     # Non-critical unknown payloads are skipped (§2.5).
-    noncrit = Message(msg.spi_i, msg.spi_r, IKE_SA_INIT, 0, True, False,
-                      [*msg.payloads, UnknownPayload(200, b"zz", critical=False)])
+    noncrit = Message(
+        msg.spi_i,
+        msg.spi_r,
+        IKE_SA_INIT,
+        0,
+        True,
+        False,
+        [*msg.payloads, UnknownPayload(200, b"zz", critical=False)],
+    )
     out = Responder(right, rng=demo("crit2")).receive(encode_message(noncrit), 0.0)
     assert decode_message(out.send[0]).first(Nonce) is not None
 
@@ -397,6 +468,7 @@ def test_invalid_major_version() -> None:
 
 def test_requests_need_established_sa() -> None:
     from vpnlearn.errors import ProtocolError
+
     left, _ = configs()
     ini = Initiator(left, rng=demo("early"))
     with pytest.raises(ProtocolError):

@@ -29,17 +29,19 @@ def test_nist_ikev2_kdf(case: dict) -> None:
     assert seed.hex() == case["SKEYSEED"]
     dkm = prf.plus(seed, h("Ni") + h("Nr") + h("SPIi") + h("SPIr"), case["dkm_bytes"])
     assert dkm.hex() == case["DKM"]
-    sk_d = dkm[:prf.key_len]
+    sk_d = dkm[: prf.key_len]
     assert child_keymat(prf, sk_d, h("Ni"), h("Nr"), case["child_dkm_bytes"]).hex() == case["DKM(Child SA)"]
-    assert child_keymat(prf, sk_d, h("Ni"), h("Nr"), case["child_dkm_bytes"],
-                        h("g^ir (new)")).hex() == case["DKM(Child SA D-H)"]
+    assert (
+        child_keymat(prf, sk_d, h("Ni"), h("Nr"), case["child_dkm_bytes"], h("g^ir (new)")).hex()
+        == case["DKM(Child SA D-H)"]
+    )
     assert rekey_skeyseed(prf, sk_d, h("g^ir (new)"), h("Ni"), h("Nr")).hex() == case["SKEYSEED(Rekey)"]
     # The split into the seven keys is DKM cut in order (§2.14): SK_d first, SK_pr last.
     encr = next(a for a in alg.ENCR_ALGORITHMS if a.name == "aes128")
     integ = next(a for a in alg.INTEG_ALGORITHMS if a.name == "sha1")
     keys = expand_ike_keys(prf, encr, integ, seed, h("Ni"), h("Nr"), h("SPIi"), h("SPIr"))
     joined = keys.SK_d + keys.SK_ai + keys.SK_ar + keys.SK_ei + keys.SK_er + keys.SK_pi + keys.SK_pr
-    assert joined == dkm[:len(joined)] and len(joined) == 20 + 20 + 20 + 16 + 16 + 20 + 20
+    assert joined == dkm[: len(joined)] and len(joined) == 20 + 20 + 20 + 16 + 16 + 20 + 20
 
 
 def test_rfc5903_ecp256_in_ike() -> None:
@@ -47,18 +49,19 @@ def test_rfc5903_ecp256_in_ike() -> None:
     g = alg.dh_group(v["group"])
     i = g.from_private(int(v["i"], 16))
     r = g.from_private(int(v["r"], 16))
-    assert i.public == bytes.fromhex(v["gix"] + v["giy"])          # KEi data = x | y (RFC 5903 §7)
+    assert i.public == bytes.fromhex(v["gix"] + v["giy"])  # KEi data = x | y (RFC 5903 §7)
     assert r.public == bytes.fromhex(v["grx"] + v["gry"])
-    assert i.exchange(r.public) == bytes.fromhex(v["girx"])          # g^ir = x only
+    assert i.exchange(r.public) == bytes.fromhex(v["girx"])  # g^ir = x only
     assert r.exchange(i.public) == bytes.fromhex(v["girx"])
     # And it feeds SKEYSEED exactly as §2.14 says.
     chosen = alg.Chosen(alg.ENCR_ALGORITHMS[0], alg.PRF_ALGORITHMS[1], alg.INTEG_ALGORITHMS[1], g)
     keys = derive_ike_keys(chosen, b"\x01" * 16, b"\x02" * 16, bytes.fromhex(v["girx"]), b"i" * 8, b"r" * 8)
-    assert keys.SKEYSEED == alg.PRF_ALGORITHMS[1](b"\x01" * 16 + b"\x02" * 16, bytes.fromhex(v["girx"]))
+    assert alg.PRF_ALGORITHMS[1](b"\x01" * 16 + b"\x02" * 16, bytes.fromhex(v["girx"])) == keys.SKEYSEED
 
 
 def test_ecp_point_not_on_curve_rejected() -> None:
     from vpnlearn.errors import CryptoError
+
     v = _load("rfc5903-ecp256.json")
     g = alg.dh_group(19)
     bad = bytearray.fromhex(v["grx"] + v["gry"])
@@ -69,6 +72,7 @@ def test_ecp_point_not_on_curve_rejected() -> None:
 
 def test_modp_rejects_degenerate_public_values() -> None:
     from vpnlearn.errors import CryptoError
+
     g = alg.dh_group(14)
     mine = g.from_private(12345678901234567890)
     p = int(g.prime_hex, 16)
@@ -81,12 +85,14 @@ def test_psk_auth_formula() -> None:
     prf = alg.PRF_ALGORITHMS[1]
     import hashlib
     import hmac
+
     inner = hmac.new(b"secret", b"Key Pad for IKEv2", hashlib.sha256).digest()
     assert psk_auth_data(prf, b"secret", b"octets") == hmac.new(inner, b"octets", hashlib.sha256).digest()
 
 
 def test_prf_plus_counter_limit() -> None:
     from vpnlearn.errors import ConfigError
+
     prf = alg.PRF_ALGORITHMS[1]
     assert len(prf.plus(b"k", b"s", 255 * 32)) == 255 * 32
     with pytest.raises(ConfigError):

@@ -76,5 +76,20 @@ from vpnlearn.ike.payloads import TrafficSelector
 from vpnlearn.ike.peer import ChildSa, IkeConfig, IkeSa, Initiator, Peer, Responder, TranscriptEntry
 from vpnlearn.ike.state import State
 
-__all__ = ["CertCredentials", "ChildKeys", "ChildSa", "DemoCA", "IkeConfig", "IkeKeys", "IkeSa", "Identity",
-           "Initiator", "Output", "Peer", "Responder", "State", "TrafficSelector", "TranscriptEntry"]
+__all__ = [
+    "CertCredentials",
+    "ChildKeys",
+    "ChildSa",
+    "DemoCA",
+    "Identity",
+    "IkeConfig",
+    "IkeKeys",
+    "IkeSa",
+    "Initiator",
+    "Output",
+    "Peer",
+    "Responder",
+    "State",
+    "TrafficSelector",
+    "TranscriptEntry",
+]

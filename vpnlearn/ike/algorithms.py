@@ -115,7 +115,7 @@ class IntegAlgorithm:
     rfc: str = "RFC 4868"
 
     def icv(self, key: bytes, data: bytes) -> bytes:
-        return _hmac(self.hash_name, key, data)[:self.icv_len]
+        return _hmac(self.hash_name, key, data)[: self.icv_len]
 
 
 @dataclass(frozen=True)
@@ -189,8 +189,9 @@ class DhPrivate:
         """
         g = self.group
         if len(peer_public) != g.public_len:
-            raise CryptoError(f"{g.name}: peer's Key Exchange Data is {len(peer_public)} bytes, "
-                              f"expected {g.public_len}")
+            raise CryptoError(
+                f"{g.name}: peer's Key Exchange Data is {len(peer_public)} bytes, expected {g.public_len}"
+            )
         if g.kind == "modp":
             p = int(g.prime_hex, 16)
             y = int.from_bytes(peer_public, "big")
@@ -215,8 +216,18 @@ ENCR_ALGORITHMS: tuple[EncrAlgorithm, ...] = (
     EncrAlgorithm("aes256", 12, 256, 16, 16, rfc="RFC 3602"),
     EncrAlgorithm("aes128gcm16", 20, 128, 8, 4, aead=True, icv_len=16, salt_len=4, rfc="RFC 5282"),
     EncrAlgorithm("aes256gcm16", 20, 256, 8, 4, aead=True, icv_len=16, salt_len=4, rfc="RFC 5282"),
-    EncrAlgorithm("chacha20poly1305", 28, 256, 8, 1, aead=True, icv_len=16, salt_len=4,
-                  needs_key_length_attr=False, rfc="RFC 7634"),
+    EncrAlgorithm(
+        "chacha20poly1305",
+        28,
+        256,
+        8,
+        1,
+        aead=True,
+        icv_len=16,
+        salt_len=4,
+        needs_key_length_attr=False,
+        rfc="RFC 7634",
+    ),
     # 3DES is listed only so that a proposal using it can be parsed and refused (AWS rejects it).
     EncrAlgorithm("3des", 3, 192, 8, 8, needs_key_length_attr=False, weak=True, rfc="RFC 2451"),
 )
@@ -274,7 +285,8 @@ _MODP = {
         "88719A10BDBA5B2699C327186AF4E23C1A946834B6150BDA2583E9CA2AD44CE8DBBBC2DB04DE8EF92E8EFC141FBECAA6"
         "287C59474E6BC05D99B2964FA090C3A2233BA186515BE7ED1F612970CEE2D7AFB81BDD762170481CD0069127D5B05AA9"
         "93B4EA988D8FDDC186FFB7DC90A6C08F4DF435C934063199FFFFFFFFFFFFFFFF"
-    ),}
+    ),
+}
 DH_GROUPS: tuple[DhGroup, ...] = (
     DhGroup("modp1024", 2, "modp", "".join(_MODP[2]), weak=True, rfc="RFC 2409 §6.2"),
     DhGroup("modp1536", 5, "modp", "".join(_MODP[5]), weak=True, rfc="RFC 3526 §2"),
@@ -286,15 +298,22 @@ DH_GROUPS: tuple[DhGroup, ...] = (
     DhGroup("ecp521", 21, "ecp", curve=ec.SECP521R1(), rfc="RFC 5903"),
     DhGroup("x25519", 31, "x25519", rfc="RFC 8031"),
 )
-_ALIASES = {"curve25519": "x25519", "aes128gcm128": "aes128gcm16", "aes256gcm128": "aes256gcm16",
-"sha2_256": "sha256", "sha2_384": "sha384", "sha2_512": "sha512"}
+_ALIASES = {
+    "curve25519": "x25519",
+    "aes128gcm128": "aes128gcm16",
+    "aes256gcm128": "aes256gcm16",
+    "sha2_256": "sha256",
+    "sha2_384": "sha384",
+    "sha2_512": "sha512",
+}
 
 
 def encr_by_id(transform_id: int, key_bits: int | None) -> EncrAlgorithm | None:
     """The ENCR row for an IANA ID and Key Length attribute, or None if we do not know it."""
     for a in ENCR_ALGORITHMS:
-        if a.transform_id == transform_id and (key_bits is None or not a.needs_key_length_attr
-                                               or a.key_bits == key_bits):
+        if a.transform_id == transform_id and (
+            key_bits is None or not a.needs_key_length_attr or a.key_bits == key_bits
+        ):
             if a.needs_key_length_attr and key_bits is None:
                 return None
             return a
@@ -344,8 +363,12 @@ def parse_proposal(text: str, *, ike: bool = True) -> Suite:
         tok = _ALIASES.get(raw, raw)
         if not tok:
             raise ConfigError(f"proposal {text!r}: empty algorithm name")
-        found = ([a for a in ENCR_ALGORITHMS if a.name == tok] or [a for a in PRF_ALGORITHMS if a.name == tok]
-                 or [a for a in INTEG_ALGORITHMS if a.name == tok] or [a for a in DH_GROUPS if a.name == tok])
+        found = (
+            [a for a in ENCR_ALGORITHMS if a.name == tok]
+            or [a for a in PRF_ALGORITHMS if a.name == tok]
+            or [a for a in INTEG_ALGORITHMS if a.name == tok]
+            or [a for a in DH_GROUPS if a.name == tok]
+        )
         if tok in ("esn", "noesn"):
             esn.append(1 if tok == "esn" else 0)
         elif not found:
@@ -399,6 +422,7 @@ class Chosen:
 
 # --- SK payload / ESP style protection ------------------------------------------------------------
 
+
 def encrypt(encr: EncrAlgorithm, key: bytes, iv: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
     """Encrypt ``plaintext`` (already padded for CBC). AEADs return ciphertext | 16-byte tag.
 
@@ -406,7 +430,7 @@ def encrypt(encr: EncrAlgorithm, key: bytes, iv: bytes, plaintext: bytes, aad: b
     (RFC 5282 §4, RFC 7634 §2).
     """
     if encr.aead:
-        k, salt = key[:-encr.salt_len], key[-encr.salt_len:]
+        k, salt = key[: -encr.salt_len], key[-encr.salt_len :]
         cls = ChaCha20Poly1305 if encr.transform_id == 28 else AESGCM
         return cls(k).encrypt(salt + iv, plaintext, aad)
     if encr.transform_id != 12:
@@ -418,7 +442,7 @@ def encrypt(encr: EncrAlgorithm, key: bytes, iv: bytes, plaintext: bytes, aad: b
 def decrypt(encr: EncrAlgorithm, key: bytes, iv: bytes, ciphertext: bytes, aad: bytes = b"") -> bytes:
     """The inverse of :func:`encrypt`; a bad AEAD tag raises AuthenticationError."""
     if encr.aead:
-        k, salt = key[:-encr.salt_len], key[-encr.salt_len:]
+        k, salt = key[: -encr.salt_len], key[-encr.salt_len :]
         cls = ChaCha20Poly1305 if encr.transform_id == 28 else AESGCM
         try:
             return cls(k).decrypt(salt + iv, ciphertext, aad)

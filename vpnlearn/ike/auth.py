@@ -53,6 +53,7 @@ KEY_PAD = b"Key Pad for IKEv2"  # RFC 7296 §2.15
 
 # --- Identities ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Identity:
     """An IKE identity (§3.5): its ID Type and Identification Data."""
@@ -108,8 +109,10 @@ class Identity:
 
 # --- signed octets and PSK -------------------------------------------------------------------------
 
-def signed_octets(real_message: bytes, peer_nonce: bytes, prf: PrfAlgorithm, sk_p: bytes,
-                  id_payload: ID) -> bytes:
+
+def signed_octets(
+    real_message: bytes, peer_nonce: bytes, prf: PrfAlgorithm, sk_p: bytes, id_payload: ID
+) -> bytes:
     """``RealMessage | Nonce(peer) | prf(SK_p, RestOfIDPayload)`` (§2.15)."""
     return real_message + peer_nonce + prf(sk_p, id_payload.signed_octets())
 
@@ -123,6 +126,7 @@ def psk_auth_data(prf: PrfAlgorithm, psk: bytes, octets: bytes) -> bytes:
 
 # --- RFC 7427 algorithm identifiers ----------------------------------------------------------------
 
+
 def _der(tag: int, content: bytes) -> bytes:
     n = len(content)
     if n < 0x80:
@@ -135,12 +139,21 @@ _OID_SHA256 = bytes.fromhex("608648016503040201")
 _SHA256_ALG = _der(0x30, _der(0x06, _OID_SHA256) + b"\x05\x00")
 ALG_SHA256_RSA = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d01010b")) + b"\x05\x00")
 ALG_ECDSA_SHA256 = _der(0x30, _der(0x06, bytes.fromhex("2a8648ce3d040302")))
-ALG_RSA_PSS_SHA256 = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d01010a")) + _der(0x30,
-    _der(0xA0, _SHA256_ALG)
-    + _der(0xA1, _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010108")) + _SHA256_ALG))
-    + _der(0xA2, _der(0x02, b"\x20"))))
-SIGNATURE_SCHEMES = {ALG_SHA256_RSA: "sha256WithRSAEncryption", ALG_RSA_PSS_SHA256: "RSASSA-PSS-SHA256",
-                     ALG_ECDSA_SHA256: "ecdsa-with-SHA256"}
+ALG_RSA_PSS_SHA256 = _der(
+    0x30,
+    _der(0x06, bytes.fromhex("2a864886f70d01010a"))
+    + _der(
+        0x30,
+        _der(0xA0, _SHA256_ALG)
+        + _der(0xA1, _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010108")) + _SHA256_ALG))
+        + _der(0xA2, _der(0x02, b"\x20")),
+    ),
+)
+SIGNATURE_SCHEMES = {
+    ALG_SHA256_RSA: "sha256WithRSAEncryption",
+    ALG_RSA_PSS_SHA256: "RSASSA-PSS-SHA256",
+    ALG_ECDSA_SHA256: "ecdsa-with-SHA256",
+}
 
 
 def _sign(key: object, scheme: str, data: bytes) -> bytes:
@@ -180,6 +193,7 @@ def _verify(pub: object, scheme: str, sig: bytes, data: bytes) -> None:
 
 # --- producing and checking AUTH -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CertCredentials:
     """Our certificate, its private key, and how to sign: ``"rsa-pkcs1"`` (method 1) or an RFC 7427
@@ -197,8 +211,9 @@ class CertCredentials:
         return "RSASSA-PSS-SHA256"
 
 
-def make_auth(octets: bytes, prf: PrfAlgorithm, *, psk: bytes | None = None,
-              cert: CertCredentials | None = None) -> AUTH:
+def make_auth(
+    octets: bytes, prf: PrfAlgorithm, *, psk: bytes | None = None, cert: CertCredentials | None = None
+) -> AUTH:
     """The AUTH payload for our signed octets, with a PSK or a certificate's key."""
     if psk is not None:
         return AUTH(AUTH_SHARED_KEY_MIC, psk_auth_data(prf, psk, octets))
@@ -209,13 +224,20 @@ def make_auth(octets: bytes, prf: PrfAlgorithm, *, psk: bytes | None = None,
         return AUTH(AUTH_RSA_SIG, _sign(cert.private_key, "sha1WithRSAEncryption", octets))
     alg = {v: k for k, v in SIGNATURE_SCHEMES.items()}.get(scheme)
     if alg is None:
-        raise ConfigError(f"unknown signature scheme {scheme!r}; "
-                          f"use one of {sorted(SIGNATURE_SCHEMES.values())}")
+        raise ConfigError(
+            f"unknown signature scheme {scheme!r}; use one of {sorted(SIGNATURE_SCHEMES.values())}"
+        )
     return AUTH(AUTH_DIGITAL_SIGNATURE, bytes([len(alg)]) + alg + _sign(cert.private_key, scheme, octets))
 
 
-def verify_auth(auth: AUTH, octets: bytes, prf: PrfAlgorithm, *, psk: bytes | None = None,
-                certificate: x509.Certificate | None = None) -> str:
+def verify_auth(
+    auth: AUTH,
+    octets: bytes,
+    prf: PrfAlgorithm,
+    *,
+    psk: bytes | None = None,
+    certificate: x509.Certificate | None = None,
+) -> str:
     """Check a peer's AUTH payload; returns how it was checked, raises AuthenticationError if wrong."""
     if auth.method == AUTH_SHARED_KEY_MIC:
         if psk is None:
@@ -231,17 +253,21 @@ def verify_auth(auth: AUTH, octets: bytes, prf: PrfAlgorithm, *, psk: bytes | No
         return "RSA PKCS#1 v1.5 (SHA-1)"
     if auth.method == AUTH_DIGITAL_SIGNATURE:
         n = auth.data[0]
-        alg = auth.data[1:1 + n]
+        alg = auth.data[1 : 1 + n]
         scheme = SIGNATURE_SCHEMES.get(alg)
         if scheme is None or len(auth.data) <= 1 + n:
             raise AuthenticationError(f"AUTH: unsupported RFC 7427 AlgorithmIdentifier {alg.hex()}")
-        _verify(pub, scheme, auth.data[1 + n:], octets)
+        _verify(pub, scheme, auth.data[1 + n :], octets)
         return f"RFC 7427 {scheme}"
     raise AuthenticationError(f"AUTH: unsupported authentication method {auth.method}")
 
 
-def check_certificate(cert: x509.Certificate, trusted: list[x509.Certificate] | tuple[x509.Certificate, ...],
-                      identity: Identity, when: datetime.datetime | None = None) -> None:
+def check_certificate(
+    cert: x509.Certificate,
+    trusted: list[x509.Certificate] | tuple[x509.Certificate, ...],
+    identity: Identity,
+    when: datetime.datetime | None = None,
+) -> None:
     """Accept ``cert`` for ``identity`` only if a trusted CA issued it, it is valid ``when`` (if given),
     and its SAN (or subject for a DN identity) names the identity. Raises AuthenticationError."""
     for ca in trusted:
@@ -254,7 +280,8 @@ def check_certificate(cert: x509.Certificate, trusted: list[x509.Certificate] | 
             continue
     else:
         raise AuthenticationError(
-            f"certificate {cert.subject.rfc4514_string()} is not issued by a trusted CA")
+            f"certificate {cert.subject.rfc4514_string()} is not issued by a trusted CA"
+        )
     if when is not None and not (cert.not_valid_before_utc <= when <= cert.not_valid_after_utc):
         raise AuthenticationError(f"certificate {cert.subject.rfc4514_string()} is not valid at {when}")
     if identity.id_type == ID_DER_ASN1_DN:
@@ -276,7 +303,8 @@ def check_certificate(cert: x509.Certificate, trusted: list[x509.Certificate] | 
         ok = False
     if not ok:
         raise AuthenticationError(
-            f"the certificate's subjectAltName does not name the peer's ID ({identity})")
+            f"the certificate's subjectAltName does not name the peer's ID ({identity})"
+        )
 
 
 def load_certificate(der: bytes) -> x509.Certificate:
@@ -284,11 +312,13 @@ def load_certificate(der: bytes) -> x509.Certificate:
     try:
         return x509.load_der_x509_certificate(der)
     except ValueError as exc:
-        raise ParseError(f"not a DER X.509 certificate: {exc}", what="CERT payload",
-                         field="Certificate Data") from exc
+        raise ParseError(
+            f"not a DER X.509 certificate: {exc}", what="CERT payload", field="Certificate Data"
+        ) from exc
 
 
 # --- a small demo CA -------------------------------------------------------------------------------
+
 
 def _ec_key(rng: RandomSource | None) -> ec.EllipticCurvePrivateKey:
     src = resolve(rng)
@@ -308,8 +338,15 @@ class DemoCA:
     by the caller: the library reads no clock.
     """
 
-    def __init__(self, name: str = "vpnlearn demo CA", *, not_before: datetime.datetime,
-                 days: int = 3650, key: str = "ec", rng: RandomSource | None = None) -> None:
+    def __init__(
+        self,
+        name: str = "vpnlearn demo CA",
+        *,
+        not_before: datetime.datetime,
+        days: int = 3650,
+        key: str = "ec",
+        rng: RandomSource | None = None,
+    ) -> None:
         self.rng = rng
         self.not_before = not_before
         self.days = days
@@ -317,13 +354,19 @@ class DemoCA:
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         serial = int.from_bytes(resolve(rng).random_bytes(8), "big") | 1
         self.certificate = (
-            x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-            .public_key(self.key.public_key()).serial_number(serial)
-            .not_valid_before(not_before).not_valid_after(not_before + datetime.timedelta(days=days))
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(self.key.public_key())
+            .serial_number(serial)
+            .not_valid_before(not_before)
+            .not_valid_after(not_before + datetime.timedelta(days=days))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-                           critical=True)
-            .sign(self.key, self._hash(self.key), **self._sign_kwargs(self.key)))
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            )
+            .sign(self.key, self._hash(self.key), **self._sign_kwargs(self.key))
+        )
 
     def _new_key(self, kind: str):
         if kind == "ec":
@@ -342,8 +385,9 @@ class DemoCA:
             return {"ecdsa_deterministic": True}
         return {}
 
-    def issue(self, identity: Identity, *, key: str = "ec", days: int = 365,
-              cn: str | None = None) -> tuple[x509.Certificate, object]:
+    def issue(
+        self, identity: Identity, *, key: str = "ec", days: int = 365, cn: str | None = None
+    ) -> tuple[x509.Certificate, object]:
         """A gateway certificate and its private key; the SAN (or subject, for a DN) is the identity."""
         priv = self._new_key(key)
         if identity.id_type == ID_DER_ASN1_DN:
@@ -361,11 +405,16 @@ class DemoCA:
             else:
                 raise ConfigError(f"cannot issue a certificate for {identity}")
         serial = int.from_bytes(resolve(self.rng).random_bytes(8), "big") | 1
-        b = (x509.CertificateBuilder().subject_name(subject).issuer_name(self.certificate.subject)
-             .public_key(priv.public_key()).serial_number(serial)
-             .not_valid_before(self.not_before)
-             .not_valid_after(self.not_before + datetime.timedelta(days=days))
-             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True))
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(self.certificate.subject)
+            .public_key(priv.public_key())
+            .serial_number(serial)
+            .not_valid_before(self.not_before)
+            .not_valid_after(self.not_before + datetime.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        )
         if san is not None:
             b = b.add_extension(x509.SubjectAlternativeName([san]), critical=False)
         cert = b.sign(self.key, hashes.SHA256(), **self._sign_kwargs(self.key))

@@ -34,27 +34,48 @@ from vpnlearn.wire import Field, Header, Span
 
 # Exchange types (§3.1).
 IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL = 34, 35, 36, 37
-EXCHANGE_NAMES = {IKE_SA_INIT: "IKE_SA_INIT", IKE_AUTH: "IKE_AUTH", CREATE_CHILD_SA: "CREATE_CHILD_SA",
-                  INFORMATIONAL: "INFORMATIONAL"}
+EXCHANGE_NAMES = {
+    IKE_SA_INIT: "IKE_SA_INIT",
+    IKE_AUTH: "IKE_AUTH",
+    CREATE_CHILD_SA: "CREATE_CHILD_SA",
+    INFORMATIONAL: "INFORMATIONAL",
+}
 
-IKE_HEADER = Header("IKE Header", (
-    Field("IKE SA Initiator's SPI", 64, "chosen by the initiator; never zero", "RFC 7296 §3.1", "bytes"),
-    Field("IKE SA Responder's SPI", 64, "chosen by the responder; zero in the first message",
-          "RFC 7296 §3.1", "bytes"),
-    Field("Next Payload", 8, "type of the first payload", "RFC 7296 §3.1"),
-    Field("MjVer", 4, "major version: 2", "RFC 7296 §3.1"),
-    Field("MnVer", 4, "minor version: 0", "RFC 7296 §3.1"),
-    Field("Exchange Type", 8, "34 IKE_SA_INIT, 35 IKE_AUTH, 36 CREATE_CHILD_SA, 37 INFORMATIONAL",
-          "RFC 7296 §3.1"),
-    Field("Flags X1", 2, "reserved, sent as zero", "RFC 7296 §3.1"),
-    Field("R", 1, "Response: this message answers a request with the same Message ID", "RFC 7296 §3.1"),
-    Field("V", 1, "Version: the sender can speak a higher major version (0 here)", "RFC 7296 §3.1"),
-    Field("I", 1, "Initiator: sent by the original initiator of the IKE SA", "RFC 7296 §3.1"),
-    Field("Flags X2", 3, "reserved, sent as zero", "RFC 7296 §3.1"),
-    Field("Message ID", 32, "matches requests and responses; counts up per direction of request",
-          "RFC 7296 §3.1"),
-    Field("Length", 32, "length of the whole message, header included", "RFC 7296 §3.1"),
-), "RFC 7296 §3.1")
+IKE_HEADER = Header(
+    "IKE Header",
+    (
+        Field("IKE SA Initiator's SPI", 64, "chosen by the initiator; never zero", "RFC 7296 §3.1", "bytes"),
+        Field(
+            "IKE SA Responder's SPI",
+            64,
+            "chosen by the responder; zero in the first message",
+            "RFC 7296 §3.1",
+            "bytes",
+        ),
+        Field("Next Payload", 8, "type of the first payload", "RFC 7296 §3.1"),
+        Field("MjVer", 4, "major version: 2", "RFC 7296 §3.1"),
+        Field("MnVer", 4, "minor version: 0", "RFC 7296 §3.1"),
+        Field(
+            "Exchange Type",
+            8,
+            "34 IKE_SA_INIT, 35 IKE_AUTH, 36 CREATE_CHILD_SA, 37 INFORMATIONAL",
+            "RFC 7296 §3.1",
+        ),
+        Field("Flags X1", 2, "reserved, sent as zero", "RFC 7296 §3.1"),
+        Field("R", 1, "Response: this message answers a request with the same Message ID", "RFC 7296 §3.1"),
+        Field("V", 1, "Version: the sender can speak a higher major version (0 here)", "RFC 7296 §3.1"),
+        Field("I", 1, "Initiator: sent by the original initiator of the IKE SA", "RFC 7296 §3.1"),
+        Field("Flags X2", 3, "reserved, sent as zero", "RFC 7296 §3.1"),
+        Field(
+            "Message ID",
+            32,
+            "matches requests and responses; counts up per direction of request",
+            "RFC 7296 §3.1",
+        ),
+        Field("Length", 32, "length of the whole message, header included", "RFC 7296 §3.1"),
+    ),
+    "RFC 7296 §3.1",
+)
 HEADER_LEN = IKE_HEADER.size  # 28
 
 
@@ -109,8 +130,11 @@ class Message:
 
     def find(self, cls: type, **match: object) -> list:
         """Payloads of a class (``msg.find(Notify, type=16390)``)."""
-        return [p for p in self.payloads
-                if isinstance(p, cls) and all(getattr(p, k) == v for k, v in match.items())]
+        return [
+            p
+            for p in self.payloads
+            if isinstance(p, cls) and all(getattr(p, k) == v for k, v in match.items())
+        ]
 
     def first(self, cls: type, **match: object):
         found = self.find(cls, **match)
@@ -128,8 +152,10 @@ class Message:
 
     def __str__(self) -> str:
         flags = ("I" if self.initiator else "") + ("R" if self.response else "")
-        return (f"{self.exchange_name} #{self.message_id} [{flags or '-'}] "
-                f"{self.spi_i.hex()}:{self.spi_r.hex()} {' '.join(self.payload_names()[1:])}")
+        return (
+            f"{self.exchange_name} #{self.message_id} [{flags or '-'}] "
+            f"{self.spi_i.hex()}:{self.spi_r.hex()} {' '.join(self.payload_names()[1:])}"
+        )
 
 
 def _pname(p: Payload) -> str:
@@ -139,11 +165,23 @@ def _pname(p: Payload) -> str:
 
 
 def _header(msg: Message, first: int, length: int) -> bytes:
-    return IKE_HEADER.pack({
-        "IKE SA Initiator's SPI": msg.spi_i, "IKE SA Responder's SPI": msg.spi_r, "Next Payload": first,
-        "MjVer": msg.major, "MnVer": msg.minor, "Exchange Type": msg.exchange, "Flags X1": 0,
-        "R": int(msg.response), "V": int(msg.version_flag), "I": int(msg.initiator), "Flags X2": 0,
-        "Message ID": msg.message_id, "Length": length})
+    return IKE_HEADER.pack(
+        {
+            "IKE SA Initiator's SPI": msg.spi_i,
+            "IKE SA Responder's SPI": msg.spi_r,
+            "Next Payload": first,
+            "MjVer": msg.major,
+            "MnVer": msg.minor,
+            "Exchange Type": msg.exchange,
+            "Flags X1": 0,
+            "R": int(msg.response),
+            "V": int(msg.version_flag),
+            "I": int(msg.initiator),
+            "Flags X2": 0,
+            "Message ID": msg.message_id,
+            "Length": length,
+        }
+    )
 
 
 def encode_message(msg: Message, keys: SkKeys | None = None, rng: RandomSource | None = None) -> bytes:
@@ -169,7 +207,8 @@ def encode_message(msg: Message, keys: SkKeys | None = None, rng: RandomSource |
     if sk_len > 0xFFFF:
         raise ConfigError(f"SK payload of {sk_len} bytes is too long (fragmentation is not implemented)")
     head = _header(msg, PT_SK, total) + GENERIC_HEADER.pack(
-        {"Next Payload": first, "C": 0, "RESERVED": 0, "Payload Length": sk_len})
+        {"Next Payload": first, "C": 0, "RESERVED": 0, "Payload Length": sk_len}
+    )
     if encr.aead:
         # RFC 5282 §5.1 / RFC 7634 §3: the AAD is the IKE header and the SK generic payload header.
         sealed = encrypt(encr, keys.sk_e, iv, plaintext, aad=head)
@@ -189,12 +228,24 @@ def decode_message(data: bytes) -> Message:
     data = bytes(data)
     h = IKE_HEADER.unpack(data, 0)
     if h["Length"] != len(data):
-        raise ParseError(f"says {h['Length']} bytes, the message has {len(data)}", what="IKE Header",
-                         field="Length", offset=24)
-    msg = Message(spi_i=h["IKE SA Initiator's SPI"], spi_r=h["IKE SA Responder's SPI"],
-                  exchange=h["Exchange Type"], message_id=h["Message ID"], initiator=bool(h["I"]),
-                  response=bool(h["R"]), major=h["MjVer"], minor=h["MnVer"], version_flag=bool(h["V"]),
-                  raw=data)
+        raise ParseError(
+            f"says {h['Length']} bytes, the message has {len(data)}",
+            what="IKE Header",
+            field="Length",
+            offset=24,
+        )
+    msg = Message(
+        spi_i=h["IKE SA Initiator's SPI"],
+        spi_r=h["IKE SA Responder's SPI"],
+        exchange=h["Exchange Type"],
+        message_id=h["Message ID"],
+        initiator=bool(h["I"]),
+        response=bool(h["R"]),
+        major=h["MjVer"],
+        minor=h["MnVer"],
+        version_flag=bool(h["V"]),
+        raw=data,
+    )
     if msg.major != 2:
         # Other versions are not parsed further; the peer answers INVALID_MAJOR_VERSION (§2.5).
         return msg
@@ -227,27 +278,38 @@ def open_message(msg: Message, keys: SkKeys) -> Message:
     body_start = sk.offset + 4
     min_len = encr.iv_len + keys.icv_len + (1 if encr.aead else encr.block_size)
     if len(sk.data) < min_len:
-        raise ParseError(f"{len(sk.data)} bytes is shorter than IV + one block + ICV ({min_len})",
-                         what="SK payload", field="Payload Length", offset=sk.offset + 2)
-    iv = sk.data[:encr.iv_len]
+        raise ParseError(
+            f"{len(sk.data)} bytes is shorter than IV + one block + ICV ({min_len})",
+            what="SK payload",
+            field="Payload Length",
+            offset=sk.offset + 2,
+        )
+    iv = sk.data[: encr.iv_len]
     if encr.aead:
-        plaintext = decrypt(encr, keys.sk_e, iv, sk.data[encr.iv_len:], aad=raw[:body_start])
+        plaintext = decrypt(encr, keys.sk_e, iv, sk.data[encr.iv_len :], aad=raw[:body_start])
     else:
         assert keys.integ is not None
-        icv = raw[-keys.icv_len:]
-        if not _hmac.compare_digest(keys.integ.icv(keys.sk_a, raw[:-keys.icv_len]), icv):
+        icv = raw[-keys.icv_len :]
+        if not _hmac.compare_digest(keys.integ.icv(keys.sk_a, raw[: -keys.icv_len]), icv):
             raise AuthenticationError(f"SK payload: the integrity checksum does not verify ({keys.label})")
-        ct = sk.data[encr.iv_len:-keys.icv_len]
+        ct = sk.data[encr.iv_len : -keys.icv_len]
         if len(ct) % encr.block_size:
-            raise ParseError(f"ciphertext of {len(ct)} bytes is not a whole number of blocks",
-                             what="SK payload", field="Encrypted IKE Payloads",
-                             offset=body_start + encr.iv_len)
+            raise ParseError(
+                f"ciphertext of {len(ct)} bytes is not a whole number of blocks",
+                what="SK payload",
+                field="Encrypted IKE Payloads",
+                offset=body_start + encr.iv_len,
+            )
         plaintext = decrypt(encr, keys.sk_e, iv, ct)
     pad_len = plaintext[-1]
     if pad_len + 1 > len(plaintext):
-        raise ParseError(f"Pad Length {pad_len} is longer than the decrypted data", what="SK payload",
-                         field="Pad Length", offset=body_start + encr.iv_len + len(plaintext) - 1)
-    inner = plaintext[:len(plaintext) - pad_len - 1]
+        raise ParseError(
+            f"Pad Length {pad_len} is longer than the decrypted data",
+            what="SK payload",
+            field="Pad Length",
+            offset=body_start + encr.iv_len + len(plaintext) - 1,
+        )
+    inner = plaintext[: len(plaintext) - pad_len - 1]
     chain = decode_chain(inner, sk.first_inner, 0, len(inner), what="SK payload (decrypted)")
     return replace(msg, payloads=[*msg.payloads, *chain.payloads], encrypted=True)
 
@@ -270,9 +332,18 @@ def message_spans(msg: Message) -> list[Span]:
         gh = GENERIC_HEADER.unpack(raw, sk.offset)
         spans += GENERIC_HEADER.spans(sk.offset, layer=layer, values=gh, authenticated=True)
         end = sk.offset + 4 + len(sk.data)
-        spans.append(Span(sk.offset + 4, end, "IV | Encrypted Payloads | Padding | ICV", layer,
-                          "IV, then the encrypted inner payloads, padding and Pad Length, then the ICV",
-                          "RFC 7296 §3.14", encrypted=True, authenticated=True))
+        spans.append(
+            Span(
+                sk.offset + 4,
+                end,
+                "IV | Encrypted Payloads | Padding | ICV",
+                layer,
+                "IV, then the encrypted inner payloads, padding and Pad Length, then the ICV",
+                "RFC 7296 §3.14",
+                encrypted=True,
+                authenticated=True,
+            )
+        )
     return spans
 
 

@@ -24,37 +24,84 @@ RFC = "RFC 7296"
 # Payload types, RFC 7296 §3.2.
 PT_NONE, PT_SA, PT_KE, PT_IDI, PT_IDR, PT_CERT, PT_CERTREQ, PT_AUTH = 0, 33, 34, 35, 36, 37, 38, 39
 PT_NONCE, PT_N, PT_D, PT_V, PT_TSI, PT_TSR, PT_SK, PT_CP, PT_EAP = 40, 41, 42, 43, 44, 45, 46, 47, 48
-PAYLOAD_NAMES = {PT_SA: "SA", PT_KE: "KE", PT_IDI: "IDi", PT_IDR: "IDr", PT_CERT: "CERT",
-                 PT_CERTREQ: "CERTREQ", PT_AUTH: "AUTH", PT_NONCE: "Nonce", PT_N: "N", PT_D: "D",
-                 PT_V: "V", PT_TSI: "TSi", PT_TSR: "TSr", PT_SK: "SK", PT_CP: "CP", PT_EAP: "EAP"}
+PAYLOAD_NAMES = {
+    PT_SA: "SA",
+    PT_KE: "KE",
+    PT_IDI: "IDi",
+    PT_IDR: "IDr",
+    PT_CERT: "CERT",
+    PT_CERTREQ: "CERTREQ",
+    PT_AUTH: "AUTH",
+    PT_NONCE: "Nonce",
+    PT_N: "N",
+    PT_D: "D",
+    PT_V: "V",
+    PT_TSI: "TSi",
+    PT_TSR: "TSr",
+    PT_SK: "SK",
+    PT_CP: "CP",
+    PT_EAP: "EAP",
+}
 
 # Protocol IDs (§3.3.1).
 PROTO_IKE, PROTO_AH, PROTO_ESP = 1, 2, 3
 # ID types (§3.5).
 ID_IPV4_ADDR, ID_FQDN, ID_RFC822_ADDR, ID_IPV6_ADDR, ID_DER_ASN1_DN, ID_KEY_ID = 1, 2, 3, 5, 9, 11
-ID_TYPE_NAMES = {1: "ID_IPV4_ADDR", 2: "ID_FQDN", 3: "ID_RFC822_ADDR", 5: "ID_IPV6_ADDR",
-                 9: "ID_DER_ASN1_DN", 10: "ID_DER_ASN1_GN", 11: "ID_KEY_ID"}
+ID_TYPE_NAMES = {
+    1: "ID_IPV4_ADDR",
+    2: "ID_FQDN",
+    3: "ID_RFC822_ADDR",
+    5: "ID_IPV6_ADDR",
+    9: "ID_DER_ASN1_DN",
+    10: "ID_DER_ASN1_GN",
+    11: "ID_KEY_ID",
+}
 # Certificate encodings (§3.6).
 CERT_X509_SIGNATURE = 4
 # Authentication methods (§3.8, RFC 7427 §3).
 AUTH_RSA_SIG, AUTH_SHARED_KEY_MIC, AUTH_DSS, AUTH_DIGITAL_SIGNATURE = 1, 2, 3, 14
-AUTH_METHOD_NAMES = {1: "RSA Digital Signature", 2: "Shared Key Message Integrity Code",
-                     3: "DSS Digital Signature", 14: "Digital Signature (RFC 7427)"}
+AUTH_METHOD_NAMES = {
+    1: "RSA Digital Signature",
+    2: "Shared Key Message Integrity Code",
+    3: "DSS Digital Signature",
+    14: "Digital Signature (RFC 7427)",
+}
 # Traffic selector types (§3.13.1).
 TS_IPV4_ADDR_RANGE, TS_IPV6_ADDR_RANGE = 7, 8
 
 # Notify message types (§3.10.1), errors below 16384 and status types from 16384.
 NOTIFY_TYPES = {
-    1: "UNSUPPORTED_CRITICAL_PAYLOAD", 4: "INVALID_IKE_SPI", 5: "INVALID_MAJOR_VERSION",
-    7: "INVALID_SYNTAX", 9: "INVALID_MESSAGE_ID", 11: "INVALID_SPI", 14: "NO_PROPOSAL_CHOSEN",
-    17: "INVALID_KE_PAYLOAD", 24: "AUTHENTICATION_FAILED", 34: "SINGLE_PAIR_REQUIRED",
-    35: "NO_ADDITIONAL_SAS", 36: "INTERNAL_ADDRESS_FAILURE", 37: "FAILED_CP_REQUIRED",
-    38: "TS_UNACCEPTABLE", 39: "INVALID_SELECTORS", 43: "TEMPORARY_FAILURE", 44: "CHILD_SA_NOT_FOUND",
-    16384: "INITIAL_CONTACT", 16385: "SET_WINDOW_SIZE", 16386: "ADDITIONAL_TS_POSSIBLE",
-    16387: "IPCOMP_SUPPORTED", 16388: "NAT_DETECTION_SOURCE_IP", 16389: "NAT_DETECTION_DESTINATION_IP",
-    16390: "COOKIE", 16391: "USE_TRANSPORT_MODE", 16392: "HTTP_CERT_LOOKUP_SUPPORTED", 16393: "REKEY_SA",
-    16394: "ESP_TFC_PADDING_NOT_SUPPORTED", 16395: "NON_FIRST_FRAGMENTS_ALSO",
-    16430: "IKEV2_FRAGMENTATION_SUPPORTED", 16431: "SIGNATURE_HASH_ALGORITHMS",
+    1: "UNSUPPORTED_CRITICAL_PAYLOAD",
+    4: "INVALID_IKE_SPI",
+    5: "INVALID_MAJOR_VERSION",
+    7: "INVALID_SYNTAX",
+    9: "INVALID_MESSAGE_ID",
+    11: "INVALID_SPI",
+    14: "NO_PROPOSAL_CHOSEN",
+    17: "INVALID_KE_PAYLOAD",
+    24: "AUTHENTICATION_FAILED",
+    34: "SINGLE_PAIR_REQUIRED",
+    35: "NO_ADDITIONAL_SAS",
+    36: "INTERNAL_ADDRESS_FAILURE",
+    37: "FAILED_CP_REQUIRED",
+    38: "TS_UNACCEPTABLE",
+    39: "INVALID_SELECTORS",
+    43: "TEMPORARY_FAILURE",
+    44: "CHILD_SA_NOT_FOUND",
+    16384: "INITIAL_CONTACT",
+    16385: "SET_WINDOW_SIZE",
+    16386: "ADDITIONAL_TS_POSSIBLE",
+    16387: "IPCOMP_SUPPORTED",
+    16388: "NAT_DETECTION_SOURCE_IP",
+    16389: "NAT_DETECTION_DESTINATION_IP",
+    16390: "COOKIE",
+    16391: "USE_TRANSPORT_MODE",
+    16392: "HTTP_CERT_LOOKUP_SUPPORTED",
+    16393: "REKEY_SA",
+    16394: "ESP_TFC_PADDING_NOT_SUPPORTED",
+    16395: "NON_FIRST_FRAGMENTS_ALSO",
+    16430: "IKEV2_FRAGMENTATION_SUPPORTED",
+    16431: "SIGNATURE_HASH_ALGORITHMS",
 }
 NOTIFY = {v: k for k, v in NOTIFY_TYPES.items()}
 
@@ -64,13 +111,21 @@ def notify_name(code: int) -> str:
     return NOTIFY_TYPES.get(code, f"NOTIFY_{code}")
 
 
-GENERIC_HEADER = Header("Generic Payload Header", (
-    Field("Next Payload", 8, "type of the next payload in the chain (0 = none)", "RFC 7296 §3.2"),
-    Field("C", 1, "Critical: reject the whole message if this payload type is not understood",
-          "RFC 7296 §3.2"),
-    Field("RESERVED", 7, "sent as zero, ignored on receipt", "RFC 7296 §3.2"),
-    Field("Payload Length", 16, "length of this payload including the generic header", "RFC 7296 §3.2"),
-), RFC)
+GENERIC_HEADER = Header(
+    "Generic Payload Header",
+    (
+        Field("Next Payload", 8, "type of the next payload in the chain (0 = none)", "RFC 7296 §3.2"),
+        Field(
+            "C",
+            1,
+            "Critical: reject the whole message if this payload type is not understood",
+            "RFC 7296 §3.2",
+        ),
+        Field("RESERVED", 7, "sent as zero, ignored on receipt", "RFC 7296 §3.2"),
+        Field("Payload Length", 16, "length of this payload including the generic header", "RFC 7296 §3.2"),
+    ),
+    RFC,
+)
 
 
 class Payload:
@@ -99,23 +154,31 @@ def _fixed(header: Header, **values: int | bytes) -> bytes:
 
 # --- SA payload (§3.3) -----------------------------------------------------------------------------
 
-PROPOSAL_HEADER = Header("Proposal Substructure", (
-    Field("Last Substruc", 8, "0 if this is the last Proposal, 2 if more follow", "RFC 7296 §3.3.1"),
-    Field("RESERVED", 8, "zero", "RFC 7296 §3.3.1"),
-    Field("Proposal Length", 16, "length of this proposal including its transforms", "RFC 7296 §3.3.1"),
-    Field("Proposal Num", 8, "1 for the first proposal, then +1 each", "RFC 7296 §3.3.1"),
-    Field("Protocol ID", 8, "1 IKE, 2 AH, 3 ESP", "RFC 7296 §3.3.1"),
-    Field("SPI Size", 8, "0 in IKE_SA_INIT, 8 for IKE rekey, 4 for ESP/AH", "RFC 7296 §3.3.1"),
-    Field("Num Transforms", 8, "number of transforms in this proposal", "RFC 7296 §3.3.1"),
-), RFC)
-TRANSFORM_HEADER = Header("Transform Substructure", (
-    Field("Last Substruc", 8, "0 if this is the last Transform, 3 if more follow", "RFC 7296 §3.3.2"),
-    Field("RESERVED", 8, "zero", "RFC 7296 §3.3.2"),
-    Field("Transform Length", 16, "length of the transform including attributes", "RFC 7296 §3.3.2"),
-    Field("Transform Type", 8, "1 ENCR, 2 PRF, 3 INTEG, 4 DH, 5 ESN", "RFC 7296 §3.3.2"),
-    Field("RESERVED2", 8, "zero", "RFC 7296 §3.3.2"),
-    Field("Transform ID", 16, "the algorithm (IANA IKEv2 registry)", "RFC 7296 §3.3.2"),
-), RFC)
+PROPOSAL_HEADER = Header(
+    "Proposal Substructure",
+    (
+        Field("Last Substruc", 8, "0 if this is the last Proposal, 2 if more follow", "RFC 7296 §3.3.1"),
+        Field("RESERVED", 8, "zero", "RFC 7296 §3.3.1"),
+        Field("Proposal Length", 16, "length of this proposal including its transforms", "RFC 7296 §3.3.1"),
+        Field("Proposal Num", 8, "1 for the first proposal, then +1 each", "RFC 7296 §3.3.1"),
+        Field("Protocol ID", 8, "1 IKE, 2 AH, 3 ESP", "RFC 7296 §3.3.1"),
+        Field("SPI Size", 8, "0 in IKE_SA_INIT, 8 for IKE rekey, 4 for ESP/AH", "RFC 7296 §3.3.1"),
+        Field("Num Transforms", 8, "number of transforms in this proposal", "RFC 7296 §3.3.1"),
+    ),
+    RFC,
+)
+TRANSFORM_HEADER = Header(
+    "Transform Substructure",
+    (
+        Field("Last Substruc", 8, "0 if this is the last Transform, 3 if more follow", "RFC 7296 §3.3.2"),
+        Field("RESERVED", 8, "zero", "RFC 7296 §3.3.2"),
+        Field("Transform Length", 16, "length of the transform including attributes", "RFC 7296 §3.3.2"),
+        Field("Transform Type", 8, "1 ENCR, 2 PRF, 3 INTEG, 4 DH, 5 ESN", "RFC 7296 §3.3.2"),
+        Field("RESERVED2", 8, "zero", "RFC 7296 §3.3.2"),
+        Field("Transform ID", 16, "the algorithm (IANA IKEv2 registry)", "RFC 7296 §3.3.2"),
+    ),
+    RFC,
+)
 
 
 @dataclass(frozen=True)
@@ -133,9 +196,19 @@ class Transform:
             attrs += (0x8000 | 14).to_bytes(2, "big") + self.key_length.to_bytes(2, "big")
         for atype, value in self.other_attributes:
             attrs += atype.to_bytes(2, "big") + len(value).to_bytes(2, "big") + value
-        return TRANSFORM_HEADER.pack({"Last Substruc": 0 if last else 3, "RESERVED": 0,
-                                      "Transform Length": 8 + len(attrs), "Transform Type": self.type,
-                                      "RESERVED2": 0, "Transform ID": self.id}) + attrs
+        return (
+            TRANSFORM_HEADER.pack(
+                {
+                    "Last Substruc": 0 if last else 3,
+                    "RESERVED": 0,
+                    "Transform Length": 8 + len(attrs),
+                    "Transform Type": self.type,
+                    "RESERVED2": 0,
+                    "Transform ID": self.id,
+                }
+            )
+            + attrs
+        )
 
     @classmethod
     def decode(cls, r: Reader) -> tuple[Transform, bool]:
@@ -158,8 +231,9 @@ class Transform:
             else:
                 alen = r.u16("Attribute Length")
                 if r.pos + alen > end:
-                    raise r.fail(f"attribute of {alen} bytes overruns the transform", "Attribute Length",
-                                 apos + 2)
+                    raise r.fail(
+                        f"attribute of {alen} bytes overruns the transform", "Attribute Length", apos + 2
+                    )
                 value = r.bytes(alen, "Attribute Value")
             if atype & 0x7FFF == 14:
                 if not atype & 0x8000 or key_length is not None:
@@ -183,11 +257,21 @@ class Proposal:
 
     def encode(self, last: bool) -> bytes:
         body = b"".join(t.encode(i == len(self.transforms) - 1) for i, t in enumerate(self.transforms))
-        return PROPOSAL_HEADER.pack({
-            "Last Substruc": 0 if last else 2, "RESERVED": 0,
-            "Proposal Length": 8 + len(self.spi) + len(body), "Proposal Num": self.number,
-            "Protocol ID": self.protocol, "SPI Size": len(self.spi),
-            "Num Transforms": len(self.transforms)}) + self.spi + body
+        return (
+            PROPOSAL_HEADER.pack(
+                {
+                    "Last Substruc": 0 if last else 2,
+                    "RESERVED": 0,
+                    "Proposal Length": 8 + len(self.spi) + len(body),
+                    "Proposal Num": self.number,
+                    "Protocol ID": self.protocol,
+                    "SPI Size": len(self.spi),
+                    "Num Transforms": len(self.transforms),
+                }
+            )
+            + self.spi
+            + body
+        )
 
     @classmethod
     def decode(cls, r: Reader) -> tuple[Proposal, bool]:
@@ -204,13 +288,17 @@ class Proposal:
         last = h["Num Transforms"] == 0
         while not last:
             if sub.remaining == 0:
-                raise sub.fail(f"says {h['Num Transforms']} transforms, found {len(transforms)}",
-                               "Num Transforms", start + 7)
+                raise sub.fail(
+                    f"says {h['Num Transforms']} transforms, found {len(transforms)}",
+                    "Num Transforms",
+                    start + 7,
+                )
             t, last = Transform.decode(sub)
             transforms.append(t)
         if len(transforms) != h["Num Transforms"]:
-            raise sub.fail(f"says {h['Num Transforms']} transforms, found {len(transforms)}",
-                           "Num Transforms", start + 7)
+            raise sub.fail(
+                f"says {h['Num Transforms']} transforms, found {len(transforms)}", "Num Transforms", start + 7
+            )
         if sub.remaining:
             raise sub.fail(f"{sub.remaining} bytes after the last transform", "Proposal Length", start + 2)
         r.pos = start + length
@@ -246,10 +334,14 @@ class SA(Payload):
 
 # --- simple payloads -------------------------------------------------------------------------------
 
-KE_FIXED = Header("KE payload", (
-    Field("Diffie-Hellman Group Num", 16, "the DH group of the Key Exchange Data", "RFC 7296 §3.4"),
-    Field("RESERVED", 16, "zero", "RFC 7296 §3.4"),
-), RFC)
+KE_FIXED = Header(
+    "KE payload",
+    (
+        Field("Diffie-Hellman Group Num", 16, "the DH group of the Key Exchange Data", "RFC 7296 §3.4"),
+        Field("RESERVED", 16, "zero", "RFC 7296 §3.4"),
+    ),
+    RFC,
+)
 
 
 @dataclass(frozen=True)
@@ -274,10 +366,14 @@ class KE(Payload):
         return cls(h["Diffie-Hellman Group Num"], r.rest("Key Exchange Data"))
 
 
-ID_FIXED = Header("Identification payload", (
-    Field("ID Type", 8, "1 IPv4, 2 FQDN, 3 RFC822, 5 IPv6, 9 DER_ASN1_DN, 11 KEY_ID", "RFC 7296 §3.5"),
-    Field("RESERVED", 24, "zero (but part of the signed ID octets)", "RFC 7296 §3.5"),
-), RFC)
+ID_FIXED = Header(
+    "Identification payload",
+    (
+        Field("ID Type", 8, "1 IPv4, 2 FQDN, 3 RFC822, 5 IPv6, 9 DER_ASN1_DN, 11 KEY_ID", "RFC 7296 §3.5"),
+        Field("RESERVED", 24, "zero (but part of the signed ID octets)", "RFC 7296 §3.5"),
+    ),
+    RFC,
+)
 
 
 @dataclass(frozen=True)
@@ -307,11 +403,13 @@ class ID(Payload):
         h = r.header(ID_FIXED)
         data = r.rest("Identification Data")
         if h["ID Type"] == ID_IPV4_ADDR and len(data) != 4:
-            raise r.fail(f"an ID_IPV4_ADDR is 4 bytes, not {len(data)}", "Identification Data",
-                         r.pos - len(data))
+            raise r.fail(
+                f"an ID_IPV4_ADDR is 4 bytes, not {len(data)}", "Identification Data", r.pos - len(data)
+            )
         if h["ID Type"] == ID_IPV6_ADDR and len(data) != 16:
-            raise r.fail(f"an ID_IPV6_ADDR is 16 bytes, not {len(data)}", "Identification Data",
-                         r.pos - len(data))
+            raise r.fail(
+                f"an ID_IPV6_ADDR is 16 bytes, not {len(data)}", "Identification Data", r.pos - len(data)
+            )
         if not data:
             raise r.fail("empty Identification Data", "Identification Data")
         return cls(h["ID Type"], data)
@@ -329,9 +427,11 @@ class ID(Payload):
         return self.data.hex()
 
 
-CERT_FIXED = Header("Certificate payload", (
-    Field("Cert Encoding", 8, "4 = X.509 Certificate - Signature", "RFC 7296 §3.6"),
-), RFC)
+CERT_FIXED = Header(
+    "Certificate payload",
+    (Field("Cert Encoding", 8, "4 = X.509 Certificate - Signature", "RFC 7296 §3.6"),),
+    RFC,
+)
 
 
 @dataclass(frozen=True)
@@ -361,8 +461,11 @@ class CERTREQ(Payload):
     encoding: int
     data: bytes
     TYPE: ClassVar[int] = PT_CERTREQ
-    FIXED: ClassVar[Header] = Header("Certificate Request payload", (
-        Field("Cert Encoding", 8, "4 = X.509 Certificate - Signature", "RFC 7296 §3.7"),), RFC)
+    FIXED: ClassVar[Header] = Header(
+        "Certificate Request payload",
+        (Field("Cert Encoding", 8, "4 = X.509 Certificate - Signature", "RFC 7296 §3.7"),),
+        RFC,
+    )
     VARIABLE: ClassVar[str] = "Certification Authority"
     SECTION: ClassVar[str] = "RFC 7296 §3.7"
 
@@ -374,15 +477,22 @@ class CERTREQ(Payload):
         h = r.header(cls.FIXED)
         data = r.rest("Certification Authority")
         if h["Cert Encoding"] == CERT_X509_SIGNATURE and len(data) % 20:
-            raise r.fail(f"{len(data)} bytes is not a list of 20-byte SHA-1 hashes",
-                         "Certification Authority", r.pos - len(data))
+            raise r.fail(
+                f"{len(data)} bytes is not a list of 20-byte SHA-1 hashes",
+                "Certification Authority",
+                r.pos - len(data),
+            )
         return cls(h["Cert Encoding"], data)
 
 
-AUTH_FIXED = Header("Authentication payload", (
-    Field("Auth Method", 8, "1 RSA signature, 2 shared key MIC, 14 digital signature", "RFC 7296 §3.8"),
-    Field("RESERVED", 24, "zero", "RFC 7296 §3.8"),
-), RFC)
+AUTH_FIXED = Header(
+    "Authentication payload",
+    (
+        Field("Auth Method", 8, "1 RSA signature, 2 shared key MIC, 14 digital signature", "RFC 7296 §3.8"),
+        Field("RESERVED", 24, "zero", "RFC 7296 §3.8"),
+    ),
+    RFC,
+)
 
 
 @dataclass(frozen=True)
@@ -427,11 +537,15 @@ class Nonce(Payload):
         return cls(r.rest("Nonce Data"))
 
 
-NOTIFY_FIXED = Header("Notify payload", (
-    Field("Protocol ID", 8, "0 or 1 for IKE SA notifies, 2 AH, 3 ESP", "RFC 7296 §3.10"),
-    Field("SPI Size", 8, "0, or 4 for an ESP/AH SPI", "RFC 7296 §3.10"),
-    Field("Notify Message Type", 16, "what is being notified (§3.10.1)", "RFC 7296 §3.10"),
-), RFC)
+NOTIFY_FIXED = Header(
+    "Notify payload",
+    (
+        Field("Protocol ID", 8, "0 or 1 for IKE SA notifies, 2 AH, 3 ESP", "RFC 7296 §3.10"),
+        Field("SPI Size", 8, "0, or 4 for an ESP/AH SPI", "RFC 7296 §3.10"),
+        Field("Notify Message Type", 16, "what is being notified (§3.10.1)", "RFC 7296 §3.10"),
+    ),
+    RFC,
+)
 
 
 @dataclass(frozen=True)
@@ -456,8 +570,14 @@ class Notify(Payload):
         return self.type < 16384
 
     def body(self) -> bytes:
-        return _fixed(NOTIFY_FIXED, **{"Protocol ID": self.protocol, "SPI Size": len(self.spi),
-                                       "Notify Message Type": self.type}) + self.spi + self.data
+        return (
+            _fixed(
+                NOTIFY_FIXED,
+                **{"Protocol ID": self.protocol, "SPI Size": len(self.spi), "Notify Message Type": self.type},
+            )
+            + self.spi
+            + self.data
+        )
 
     @classmethod
     def parse(cls, r: Reader) -> Notify:
@@ -466,11 +586,15 @@ class Notify(Payload):
         return cls(h["Notify Message Type"], r.rest("Notification Data"), h["Protocol ID"], spi)
 
 
-DELETE_FIXED = Header("Delete payload", (
-    Field("Protocol ID", 8, "1 IKE SA, 2 AH, 3 ESP", "RFC 7296 §3.11"),
-    Field("SPI Size", 8, "0 for IKE, 4 for AH/ESP", "RFC 7296 §3.11"),
-    Field("Num of SPIs", 16, "how many SPIs follow", "RFC 7296 §3.11"),
-), RFC)
+DELETE_FIXED = Header(
+    "Delete payload",
+    (
+        Field("Protocol ID", 8, "1 IKE SA, 2 AH, 3 ESP", "RFC 7296 §3.11"),
+        Field("SPI Size", 8, "0 for IKE, 4 for AH/ESP", "RFC 7296 §3.11"),
+        Field("Num of SPIs", 16, "how many SPIs follow", "RFC 7296 §3.11"),
+    ),
+    RFC,
+)
 
 
 @dataclass(frozen=True)
@@ -488,8 +612,9 @@ class Delete(Payload):
         size = len(self.spis[0]) if self.spis else 0
         if any(len(s) != size for s in self.spis):
             raise ConfigError("Delete payload: all SPIs must have the same size")
-        return _fixed(DELETE_FIXED, **{"Protocol ID": self.protocol, "SPI Size": size,
-                                       "Num of SPIs": len(self.spis)}) + b"".join(self.spis)
+        return _fixed(
+            DELETE_FIXED, **{"Protocol ID": self.protocol, "SPI Size": size, "Num of SPIs": len(self.spis)}
+        ) + b"".join(self.spis)
 
     @classmethod
     def parse(cls, r: Reader) -> Delete:
@@ -499,8 +624,11 @@ class Delete(Payload):
         if h["Protocol ID"] == PROTO_IKE and (size or num):
             raise r.fail("deleting the IKE SA carries no SPI", "SPI Size", start + 1)
         if size * num != r.remaining:
-            raise r.fail(f"{num} SPIs of {size} bytes do not fill the {r.remaining} bytes left",
-                         "Num of SPIs", start + 2)
+            raise r.fail(
+                f"{num} SPIs of {size} bytes do not fill the {r.remaining} bytes left",
+                "Num of SPIs",
+                start + 2,
+            )
         return cls(h["Protocol ID"], tuple(r.bytes(size, "SPI") for _ in range(num)))
 
 
@@ -523,17 +651,25 @@ class VendorID(Payload):
 
 # --- Traffic selectors (§3.13) ---------------------------------------------------------------------
 
-TS_FIXED = Header("Traffic Selector payload", (
-    Field("Number of TSs", 8, "how many traffic selectors follow", "RFC 7296 §3.13"),
-    Field("RESERVED", 24, "zero", "RFC 7296 §3.13"),
-), RFC)
-SELECTOR_HEADER = Header("Traffic Selector", (
-    Field("TS Type", 8, "7 = IPv4 address range, 8 = IPv6 address range", "RFC 7296 §3.13.1"),
-    Field("IP Protocol ID", 8, "0 = any, 6 TCP, 17 UDP, 1 ICMP ...", "RFC 7296 §3.13.1"),
-    Field("Selector Length", 16, "16 for IPv4, 40 for IPv6", "RFC 7296 §3.13.1"),
-    Field("Start Port", 16, "0 = any", "RFC 7296 §3.13.1"),
-    Field("End Port", 16, "65535 = any", "RFC 7296 §3.13.1"),
-), RFC)
+TS_FIXED = Header(
+    "Traffic Selector payload",
+    (
+        Field("Number of TSs", 8, "how many traffic selectors follow", "RFC 7296 §3.13"),
+        Field("RESERVED", 24, "zero", "RFC 7296 §3.13"),
+    ),
+    RFC,
+)
+SELECTOR_HEADER = Header(
+    "Traffic Selector",
+    (
+        Field("TS Type", 8, "7 = IPv4 address range, 8 = IPv6 address range", "RFC 7296 §3.13.1"),
+        Field("IP Protocol ID", 8, "0 = any, 6 TCP, 17 UDP, 1 ICMP ...", "RFC 7296 §3.13.1"),
+        Field("Selector Length", 16, "16 for IPv4, 40 for IPv6", "RFC 7296 §3.13.1"),
+        Field("Start Port", 16, "0 = any", "RFC 7296 §3.13.1"),
+        Field("End Port", 16, "65535 = any", "RFC 7296 §3.13.1"),
+    ),
+    RFC,
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -575,15 +711,27 @@ class TrafficSelector:
         nets = list(ipaddress.summarize_address_range(self.start, self.end))
         addr = str(nets[0]) if len(nets) == 1 else f"{self.start}-{self.end}"
         proto = f" proto {self.protocol}" if self.protocol else ""
-        ports = "" if (self.start_port, self.end_port) == (0, 65535) else \
-            f" ports {self.start_port}-{self.end_port}"
+        ports = (
+            ""
+            if (self.start_port, self.end_port) == (0, 65535)
+            else f" ports {self.start_port}-{self.end_port}"
+        )
         return addr + proto + ports
 
     def encode(self) -> bytes:
         addr = self.start.packed + self.end.packed
-        return SELECTOR_HEADER.pack({"TS Type": self.ts_type, "IP Protocol ID": self.protocol,
-                                     "Selector Length": 8 + len(addr), "Start Port": self.start_port,
-                                     "End Port": self.end_port}) + addr
+        return (
+            SELECTOR_HEADER.pack(
+                {
+                    "TS Type": self.ts_type,
+                    "IP Protocol ID": self.protocol,
+                    "Selector Length": 8 + len(addr),
+                    "Start Port": self.start_port,
+                    "End Port": self.end_port,
+                }
+            )
+            + addr
+        )
 
     @classmethod
     def decode(cls, r: Reader) -> TrafficSelector:
@@ -593,8 +741,11 @@ class TrafficSelector:
         if size is None:
             raise r.fail(f"unknown TS Type {h['TS Type']}", "TS Type", start)
         if h["Selector Length"] != 8 + 2 * size:
-            raise r.fail(f"must be {8 + 2 * size} for TS Type {h['TS Type']}, is {h['Selector Length']}",
-                         "Selector Length", start + 2)
+            raise r.fail(
+                f"must be {8 + 2 * size} for TS Type {h['TS Type']}, is {h['Selector Length']}",
+                "Selector Length",
+                start + 2,
+            )
         a = ipaddress.ip_address(r.bytes(size, "Starting Address"))
         b = ipaddress.ip_address(r.bytes(size, "Ending Address"))
         return cls(a, b, h["IP Protocol ID"], h["Start Port"], h["End Port"])
@@ -616,7 +767,8 @@ class TS(Payload):
 
     def body(self) -> bytes:
         return _fixed(TS_FIXED, **{"Number of TSs": len(self.selectors), "RESERVED": 0}) + b"".join(
-            s.encode() for s in self.selectors)
+            s.encode() for s in self.selectors
+        )
 
     @classmethod
     def parse(cls, r: Reader) -> TS:
@@ -668,8 +820,19 @@ class Encrypted(Payload):
 
 
 PAYLOAD_CLASSES: dict[int, type[Payload]] = {
-    PT_SA: SA, PT_KE: KE, PT_IDI: ID, PT_IDR: ID, PT_CERT: CERT, PT_CERTREQ: CERTREQ, PT_AUTH: AUTH,
-    PT_NONCE: Nonce, PT_N: Notify, PT_D: Delete, PT_V: VendorID, PT_TSI: TS, PT_TSR: TS,
+    PT_SA: SA,
+    PT_KE: KE,
+    PT_IDI: ID,
+    PT_IDR: ID,
+    PT_CERT: CERT,
+    PT_CERTREQ: CERTREQ,
+    PT_AUTH: AUTH,
+    PT_NONCE: Nonce,
+    PT_N: Notify,
+    PT_D: Delete,
+    PT_V: VendorID,
+    PT_TSI: TS,
+    PT_TSR: TS,
 }
 
 
@@ -684,8 +847,12 @@ def encode_chain(payloads: list[Payload] | tuple[Payload, ...], last_next: int =
         if len(body) + 4 > 0xFFFF:
             raise ConfigError(f"{p.name} payload of {len(body) + 4} bytes is too long for Payload Length")
         critical = isinstance(p, UnknownPayload) and p.critical
-        out.append(GENERIC_HEADER.pack({"Next Payload": nxt, "C": int(critical), "RESERVED": 0,
-                                        "Payload Length": 4 + len(body)}) + body)
+        out.append(
+            GENERIC_HEADER.pack(
+                {"Next Payload": nxt, "C": int(critical), "RESERVED": 0, "Payload Length": 4 + len(body)}
+            )
+            + body
+        )
     return b"".join(out)
 
 
@@ -707,24 +874,36 @@ def decode_chain(data: bytes, first: int, offset: int, end: int, what: str = "IK
     while nxt != PT_NONE:
         r = Reader(data, what, pos, end)
         if r.remaining < 4:
-            raise ParseError(f"payload chain says a {PAYLOAD_NAMES.get(nxt, nxt)} payload follows, "
-                             f"but only {r.remaining} bytes are left", what=what, field="Next Payload",
-                             offset=pos)
+            raise ParseError(
+                f"payload chain says a {PAYLOAD_NAMES.get(nxt, nxt)} payload follows, "
+                f"but only {r.remaining} bytes are left",
+                what=what,
+                field="Next Payload",
+                offset=pos,
+            )
         h = r.header(GENERIC_HEADER)
         plen = h["Payload Length"]
         if plen < 4 or pos + plen > end:
-            raise ParseError(f"{plen} does not fit in the {end - pos} bytes left",
-                             what=f"{PAYLOAD_NAMES.get(nxt, nxt)} payload", field="Payload Length",
-                             offset=pos + 2)
+            raise ParseError(
+                f"{plen} does not fit in the {end - pos} bytes left",
+                what=f"{PAYLOAD_NAMES.get(nxt, nxt)} payload",
+                field="Payload Length",
+                offset=pos + 2,
+            )
         name = PAYLOAD_NAMES.get(nxt, f"payload {nxt}")
         if nxt == PT_SK:
             if h["Next Payload"] == PT_NONE and plen == 4:
-                raise ParseError("empty SK payload", what="SK payload", field="Payload Length",
-                                 offset=pos + 2)
+                raise ParseError(
+                    "empty SK payload", what="SK payload", field="Payload Length", offset=pos + 2
+                )
             if pos + plen != end:
-                raise ParseError("the SK payload must be the last payload (§3.14)", what="SK payload",
-                                 field="Payload Length", offset=pos + 2)
-            chain.payloads.append(Encrypted(h["Next Payload"], data[pos + 4:pos + plen], pos))
+                raise ParseError(
+                    "the SK payload must be the last payload (§3.14)",
+                    what="SK payload",
+                    field="Payload Length",
+                    offset=pos + 2,
+                )
+            chain.payloads.append(Encrypted(h["Next Payload"], data[pos + 4 : pos + plen], pos))
             chain.offsets.append(pos)
             return chain
         cls = PAYLOAD_CLASSES.get(nxt)
@@ -741,6 +920,7 @@ def decode_chain(data: bytes, first: int, offset: int, end: int, what: str = "IK
         chain.offsets.append(pos)
         nxt, pos = h["Next Payload"], pos + plen
     if pos != end:
-        raise ParseError(f"{end - pos} bytes after the last payload", what=what, field="Next Payload",
-                         offset=pos)
+        raise ParseError(
+            f"{end - pos} bytes after the last payload", what=what, field="Next Payload", offset=pos
+        )
     return chain

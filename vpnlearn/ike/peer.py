@@ -87,6 +87,7 @@ NONCE_LEN = 32
 
 # --- configuration ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class IkeConfig:
     """One side's IKE configuration (strongSwan-like).
@@ -146,11 +147,15 @@ class IkeConfig:
 
 # --- proposals -------------------------------------------------------------------------------------
 
-def suite_to_proposal(suite: alg.Suite, number: int, protocol: int, spi: bytes, *,
-                      with_dh: bool = True) -> Proposal:
+
+def suite_to_proposal(
+    suite: alg.Suite, number: int, protocol: int, spi: bytes, *, with_dh: bool = True
+) -> Proposal:
     """An SA payload proposal (§3.3.1) for a parsed strongSwan proposal."""
-    ts: list[Transform] = [Transform(alg.ENCR, e.transform_id, e.key_bits if e.needs_key_length_attr else None)
-                           for e in suite.encr]
+    ts: list[Transform] = [
+        Transform(alg.ENCR, e.transform_id, e.key_bits if e.needs_key_length_attr else None)
+        for e in suite.encr
+    ]
     ts += [Transform(alg.PRF, p.transform_id) for p in suite.prf]
     ts += [Transform(alg.INTEG, i.transform_id) for i in suite.integ]
     if with_dh:
@@ -166,8 +171,9 @@ def _known(t: Transform):
     return alg.by_id(t.type, t.id, t.key_length)
 
 
-def select_proposal(mine: list[alg.Suite], theirs: tuple[Proposal, ...], protocol: int, *,
-                    with_dh: bool = True) -> tuple[Proposal, alg.Chosen] | None:
+def select_proposal(
+    mine: list[alg.Suite], theirs: tuple[Proposal, ...], protocol: int, *, with_dh: bool = True
+) -> tuple[Proposal, alg.Chosen] | None:
     """The responder's choice (§2.7): our proposals in our order, theirs in theirs; one of each type.
 
     Returns the proposal to send back (their number and SPI, one transform per type) and the chosen
@@ -186,8 +192,13 @@ def select_proposal(mine: list[alg.Suite], theirs: tuple[Proposal, ...], protoco
                 offered.setdefault(t.type, []).append((t, _known(t)))
             if unknown_type:
                 continue
-            wanted = {alg.ENCR: suite.encr, alg.PRF: suite.prf, alg.INTEG: suite.integ,
-                      alg.DH: suite.dh if with_dh else (), alg.ESN: suite.esn}
+            wanted = {
+                alg.ENCR: suite.encr,
+                alg.PRF: suite.prf,
+                alg.INTEG: suite.integ,
+                alg.DH: suite.dh if with_dh else (),
+                alg.ESN: suite.esn,
+            }
             if not with_dh:
                 offered.pop(alg.DH, None)
             picked: dict[int, tuple[Transform, object]] = {}
@@ -196,8 +207,11 @@ def select_proposal(mine: list[alg.Suite], theirs: tuple[Proposal, ...], protoco
                 want, have = wanted[ttype], offered.get(ttype, [])
                 if not want and not have:
                     continue
-                if ttype == alg.INTEG and not want and all(k is not None and k.transform_id == 0
-                                                           for _, k in have):
+                if (
+                    ttype == alg.INTEG
+                    and not want
+                    and all(k is not None and k.transform_id == 0 for _, k in have)
+                ):
                     continue
                 choice = next(((t, k) for w in want for t, k in have if k is not None and k == w), None)
                 if choice is None:
@@ -206,9 +220,13 @@ def select_proposal(mine: list[alg.Suite], theirs: tuple[Proposal, ...], protoco
                 picked[ttype] = choice
             if not ok:
                 continue
-            chosen = alg.Chosen(picked[alg.ENCR][1], picked.get(alg.PRF, (None, None))[1],
-                                picked.get(alg.INTEG, (None, None))[1], picked.get(alg.DH, (None, None))[1],
-                                picked[alg.ESN][1] if alg.ESN in picked else None)
+            chosen = alg.Chosen(
+                picked[alg.ENCR][1],
+                picked.get(alg.PRF, (None, None))[1],
+                picked.get(alg.INTEG, (None, None))[1],
+                picked.get(alg.DH, (None, None))[1],
+                picked[alg.ESN][1] if alg.ESN in picked else None,
+            )
             if protocol == PROTO_IKE and (chosen.prf is None or chosen.dh is None):
                 continue
             reply = Proposal(prop.number, protocol, prop.spi, tuple(t for t, _ in picked.values()))
@@ -219,8 +237,9 @@ def select_proposal(mine: list[alg.Suite], theirs: tuple[Proposal, ...], protoco
 def accept_reply(sent: list[Proposal], reply: SA, protocol: int) -> tuple[Proposal, alg.Chosen]:
     """Check the responder's single proposal against what we offered (§2.7); ProtocolError if not."""
     if len(reply.proposals) != 1:
-        raise ProtocolError(f"the response's SA has {len(reply.proposals)} proposals, must be 1",
-                            notify="INVALID_SYNTAX")
+        raise ProtocolError(
+            f"the response's SA has {len(reply.proposals)} proposals, must be 1", notify="INVALID_SYNTAX"
+        )
     got = reply.proposals[0]
     mine = next((p for p in sent if p.number == got.number), None)
     if mine is None or got.protocol != protocol:
@@ -231,20 +250,24 @@ def accept_reply(sent: list[Proposal], reply: SA, protocol: int) -> tuple[Propos
     picked = {}
     for t in got.transforms:
         if t not in mine.transforms:
-            raise ProtocolError(f"the responder chose transform {t.type}/{t.id} we did not offer",
-                                notify="INVALID_SYNTAX")
+            raise ProtocolError(
+                f"the responder chose transform {t.type}/{t.id} we did not offer", notify="INVALID_SYNTAX"
+            )
         picked[t.type] = _known(t)
     for t in mine.transforms:
         if t.type not in picked and t.type != alg.INTEG:
-            raise ProtocolError(f"the responder's proposal lacks transform type {t.type}",
-                                notify="INVALID_SYNTAX")
+            raise ProtocolError(
+                f"the responder's proposal lacks transform type {t.type}", notify="INVALID_SYNTAX"
+            )
     if alg.ENCR not in picked:
         raise ProtocolError("the responder's proposal has no ENCR transform", notify="INVALID_SYNTAX")
-    return got, alg.Chosen(picked[alg.ENCR], picked.get(alg.PRF), picked.get(alg.INTEG), picked.get(alg.DH),
-                           picked.get(alg.ESN))
+    return got, alg.Chosen(
+        picked[alg.ENCR], picked.get(alg.PRF), picked.get(alg.INTEG), picked.get(alg.DH), picked.get(alg.ESN)
+    )
 
 
 # --- NAT detection and cookies ---------------------------------------------------------------------
+
 
 def nat_hash(spi_i: bytes, spi_r: bytes, address: Address) -> bytes:
     """SHA-1(SPIi | SPIr | IP | Port), §2.23."""
@@ -253,6 +276,7 @@ def nat_hash(spi_i: bytes, spi_r: bytes, address: Address) -> bytes:
 
 
 # --- SAs -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class ChildSa:
@@ -270,8 +294,10 @@ class ChildSa:
     esp_error: str = ""
 
     def __str__(self) -> str:
-        return (f"CHILD_SA in 0x{self.inbound_spi:08x} out 0x{self.outbound_spi:08x} {self.chosen.name} "
-                f"{', '.join(map(str, self.local_ts))} <-> {', '.join(map(str, self.remote_ts))}")
+        return (
+            f"CHILD_SA in 0x{self.inbound_spi:08x} out 0x{self.outbound_spi:08x} {self.chosen.name} "
+            f"{', '.join(map(str, self.local_ts))} <-> {', '.join(map(str, self.remote_ts))}"
+        )
 
 
 @dataclass
@@ -295,12 +321,12 @@ class IkeSa:
 class TranscriptEntry:
     """One message as a sequence diagram shows it."""
 
-    direction: str          # "sent" or "received"
+    direction: str  # "sent" or "received"
     exchange: str
     message_id: int
     is_response: bool
     payloads: tuple[str, ...]
-    protected_by: str       # "" (plaintext) or "SK_ei/SK_ai" ...
+    protected_by: str  # "" (plaintext) or "SK_ei/SK_ai" ...
     time: float
     raw: bytes = field(repr=False, default=b"")
     note: str = ""
@@ -335,11 +361,13 @@ def _spi64(rng: RandomSource) -> bytes:
 
 # --- the session: one IKE SA -----------------------------------------------------------------------
 
+
 class IkeSession:
     """One IKE SA (both roles): IKE_SA_INIT, IKE_AUTH, CREATE_CHILD_SA and INFORMATIONAL exchanges."""
 
-    def __init__(self, config: IkeConfig, role: str, rng: RandomSource | None, local: Address,
-                 remote: Address) -> None:
+    def __init__(
+        self, config: IkeConfig, role: str, rng: RandomSource | None, local: Address, remote: Address
+    ) -> None:
         self.config = config
         self.role = role
         self.rng = resolve(rng)
@@ -362,8 +390,8 @@ class IkeSession:
         self.cookie = b""
         self.sent_props: list[Proposal] = []
         self.pending: _Pending | None = None
-        self.next_mid = 0            # our next request's Message ID
-        self.peer_mid = 0            # the peer's next request's Message ID
+        self.next_mid = 0  # our next request's Message ID
+        self.peer_mid = 0  # the peer's next request's Message ID
         self.last_response: tuple[int, bytes] | None = None
         self.last_request_raw = b""
         self.nat_local = self.nat_remote = False
@@ -397,16 +425,37 @@ class IkeSession:
             prot = "SK_ei/SK_ai" if from_i else "SK_er/SK_ar"
             if self.chosen is not None and self.chosen.encr.aead:
                 prot = "SK_ei" if from_i else "SK_er"
-        self.transcript.append(TranscriptEntry(direction, msg.exchange_name, msg.message_id, msg.response,
-                                               tuple(msg.payload_names()), prot, now, raw, note))
+        self.transcript.append(
+            TranscriptEntry(
+                direction,
+                msg.exchange_name,
+                msg.message_id,
+                msg.response,
+                tuple(msg.payload_names()),
+                prot,
+                now,
+                raw,
+                note,
+            )
+        )
 
-    def _message(self, exchange: int, mid: int, response: bool, payloads: list[Payload],
-                 encrypted: bool) -> Message:
-        return Message(self.spi_i, self.spi_r, exchange, mid, self.is_initiator, response, payloads,
-                       encrypted)
+    def _message(
+        self, exchange: int, mid: int, response: bool, payloads: list[Payload], encrypted: bool
+    ) -> Message:
+        return Message(
+            self.spi_i, self.spi_r, exchange, mid, self.is_initiator, response, payloads, encrypted
+        )
 
-    def _send_request(self, out: ev.Output, now: float, exchange: int, payloads: list[Payload], kind: str,
-                      encrypted: bool = True, **context) -> bytes:
+    def _send_request(
+        self,
+        out: ev.Output,
+        now: float,
+        exchange: int,
+        payloads: list[Payload],
+        kind: str,
+        encrypted: bool = True,
+        **context,
+    ) -> bytes:
         mid = self.next_mid
         msg = self._message(exchange, mid, False, payloads, encrypted)
         raw = encode_message(msg, self._sk_out() if encrypted else None, self.rng)
@@ -416,8 +465,9 @@ class IkeSession:
         out.send.append(raw)
         return raw
 
-    def _send_response(self, out: ev.Output, now: float, req: Message, payloads: list[Payload],
-                       encrypted: bool = True) -> bytes:
+    def _send_response(
+        self, out: ev.Output, now: float, req: Message, payloads: list[Payload], encrypted: bool = True
+    ) -> bytes:
         msg = self._message(req.exchange, req.message_id, True, payloads, encrypted)
         raw = encode_message(msg, self._sk_out() if encrypted else None, self.rng)
         self.last_response = (req.message_id, raw)
@@ -426,8 +476,10 @@ class IkeSession:
         return raw
 
     def _nat_notifies(self) -> list[Payload]:
-        return [Notify(NOTIFY["NAT_DETECTION_SOURCE_IP"], nat_hash(self.spi_i, self.spi_r, self.local)),
-                Notify(NOTIFY["NAT_DETECTION_DESTINATION_IP"], nat_hash(self.spi_i, self.spi_r, self.remote))]
+        return [
+            Notify(NOTIFY["NAT_DETECTION_SOURCE_IP"], nat_hash(self.spi_i, self.spi_r, self.local)),
+            Notify(NOTIFY["NAT_DETECTION_DESTINATION_IP"], nat_hash(self.spi_i, self.spi_r, self.remote)),
+        ]
 
     def _check_nat(self, msg: Message, out: ev.Output) -> None:
         src = [n.data for n in msg.find(Notify, type=NOTIFY["NAT_DETECTION_SOURCE_IP"])]
@@ -443,8 +495,16 @@ class IkeSession:
                 self.port = 4500
                 out.events.append(ev.SwitchToPort4500())
 
-    def _fail(self, out: ev.Output, notify: str, reason: str, *, fatal: bool = True, sent: bool = False,
-              trigger: str | None = None) -> None:
+    def _fail(
+        self,
+        out: ev.Output,
+        notify: str,
+        reason: str,
+        *,
+        fatal: bool = True,
+        sent: bool = False,
+        trigger: str | None = None,
+    ) -> None:
         out.events.append(ev.ProtocolFailure(notify, reason, fatal, sent))
         if trigger is not None:
             self._move(trigger)
@@ -458,8 +518,12 @@ class IkeSession:
         if self.cookie:
             payloads.append(Notify(NOTIFY["COOKIE"], self.cookie))
         assert self.dh is not None
-        payloads += [SA(tuple(self.sent_props)), KE(self.dh.group.transform_id, self.dh.public),
-                     Nonce(self.Ni), *self._nat_notifies()]
+        payloads += [
+            SA(tuple(self.sent_props)),
+            KE(self.dh.group.transform_id, self.dh.public),
+            Nonce(self.Ni),
+            *self._nat_notifies(),
+        ]
         if self.config.cert_credentials is not None:
             payloads.append(Notify(NOTIFY["SIGNATURE_HASH_ALGORITHMS"], (2).to_bytes(2, "big")))
         return payloads
@@ -478,8 +542,9 @@ class IkeSession:
 
     def _send_init(self, out: ev.Output, now: float) -> None:
         self.next_mid = 0
-        self.real_message_1 = self._send_request(out, now, IKE_SA_INIT, self._init_request_payloads(),
-                                                 "IKE_SA_INIT", encrypted=False)
+        self.real_message_1 = self._send_request(
+            out, now, IKE_SA_INIT, self._init_request_payloads(), "IKE_SA_INIT", encrypted=False
+        )
 
     def handle_init_response(self, msg: Message, now: float, out: ev.Output) -> None:
         cookie = msg.first(Notify, type=NOTIFY["COOKIE"])
@@ -501,8 +566,12 @@ class IkeSession:
             assert self.dh is not None
             if g is None or g.transform_id == self.dh.group.transform_id:
                 self.pending = None
-                self._fail(out, "INVALID_KE_PAYLOAD", f"the responder asks for DH group {group}, which we "
-                           "did not propose", trigger="recv IKE_SA_INIT error")
+                self._fail(
+                    out,
+                    "INVALID_KE_PAYLOAD",
+                    f"the responder asks for DH group {group}, which we did not propose",
+                    trigger="recv IKE_SA_INIT error",
+                )
                 return
             out.events.append(ev.InvalidKeRetry(self.dh.group.transform_id, g.transform_id))
             self.dh = g.generate(self.rng)
@@ -515,8 +584,12 @@ class IkeSession:
             self.pending = None
             for n in errors:
                 out.events.append(ev.ErrorNotifyReceived(n.type_name, "IKE_SA_INIT"))
-            self._fail(out, errors[0].type_name, "the responder refused IKE_SA_INIT",
-                       trigger="recv IKE_SA_INIT error")
+            self._fail(
+                out,
+                errors[0].type_name,
+                "the responder refused IKE_SA_INIT",
+                trigger="recv IKE_SA_INIT error",
+            )
             return
         sa, ke, nonce = msg.first(SA), msg.first(KE), msg.first(Nonce)
         if sa is None or ke is None or nonce is None or msg.spi_r == bytes(8):
@@ -525,13 +598,23 @@ class IkeSession:
         try:
             _, chosen = accept_reply(self.sent_props, sa, PROTO_IKE)
             assert self.dh is not None
-            if chosen.dh is None or ke.group != chosen.dh.transform_id or ke.group != self.dh.group.transform_id:
-                raise ProtocolError("the responder's KE group is not the one we sent", notify="INVALID_SYNTAX")
+            if (
+                chosen.dh is None
+                or ke.group != chosen.dh.transform_id
+                or ke.group != self.dh.group.transform_id
+            ):
+                raise ProtocolError(
+                    "the responder's KE group is not the one we sent", notify="INVALID_SYNTAX"
+                )
             g_ir = self.dh.exchange(ke.data)
         except (ProtocolError, CryptoError) as exc:
             self.pending = None
-            self._fail(out, getattr(exc, "notify", None) or "INVALID_SYNTAX", str(exc),
-                       trigger="recv IKE_SA_INIT error")
+            self._fail(
+                out,
+                getattr(exc, "notify", None) or "INVALID_SYNTAX",
+                str(exc),
+                trigger="recv IKE_SA_INIT error",
+            )
             return
         self.pending = None
         self.spi_r = msg.spi_r
@@ -560,11 +643,21 @@ class IkeSession:
         reply, chosen = picked
         assert chosen.dh is not None
         if ke.group != chosen.dh.transform_id:
-            self._send_response(out, now, msg, [Notify(NOTIFY["INVALID_KE_PAYLOAD"],
-                                                       chosen.dh.transform_id.to_bytes(2, "big"))],
-                                encrypted=False)
-            out.events.append(ev.ProtocolFailure("INVALID_KE_PAYLOAD", f"KEi is group {ke.group}, we want "
-                                                 f"{chosen.dh.transform_id}", False, True))
+            self._send_response(
+                out,
+                now,
+                msg,
+                [Notify(NOTIFY["INVALID_KE_PAYLOAD"], chosen.dh.transform_id.to_bytes(2, "big"))],
+                encrypted=False,
+            )
+            out.events.append(
+                ev.ProtocolFailure(
+                    "INVALID_KE_PAYLOAD",
+                    f"KEi is group {ke.group}, we want {chosen.dh.transform_id}",
+                    False,
+                    True,
+                )
+            )
             return False
         self.dh = chosen.dh.generate(self.rng)
         try:
@@ -581,8 +674,12 @@ class IkeSession:
         self.real_message_1 = msg.raw
         self.peer_mid = 1
         self._check_nat(msg, out)
-        payloads: list[Payload] = [SA((reply,)), KE(self.dh.group.transform_id, self.dh.public), Nonce(self.Nr),
-                                   *self._nat_notifies()]
+        payloads: list[Payload] = [
+            SA((reply,)),
+            KE(self.dh.group.transform_id, self.dh.public),
+            Nonce(self.Nr),
+            *self._nat_notifies(),
+        ]
         if self.config.cert_credentials is not None:
             payloads += self._certreq()
             payloads.append(Notify(NOTIFY["SIGNATURE_HASH_ALGORITHMS"], (2).to_bytes(2, "big")))
@@ -593,9 +690,14 @@ class IkeSession:
     def _certreq(self) -> list[Payload]:
         if not self.config.trust:
             return []
-        hashes_ = b"".join(hashlib.sha1(ca.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).digest()
-            for ca in self.config.trust)
+        hashes_ = b"".join(
+            hashlib.sha1(
+                ca.public_key().public_bytes(
+                    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            ).digest()
+            for ca in self.config.trust
+        )
         return [CERTREQ(CERT_X509_SIGNATURE, hashes_)]
 
     # -- IKE_AUTH -----------------------------------------------------------------------------------
@@ -615,7 +717,9 @@ class IkeSession:
             raise AuthenticationError("the peer sent no ID or no AUTH payload")
         ident = Identity.from_payload(id_payload)
         if self.config.remote_id is not None and ident != self.config.remote_id:
-            raise AuthenticationError(f"the peer's identity {ident} is not the expected {self.config.remote_id}")
+            raise AuthenticationError(
+                f"the peer's identity {ident} is not the expected {self.config.remote_id}"
+            )
         if self.is_initiator:
             octets = signed_octets(self.real_message_2, self.Ni, self.chosen.prf, self.keys.SK_pr, id_payload)
         else:
@@ -639,9 +743,13 @@ class IkeSession:
         self.auth_method = how
         return how
 
-    def _child_request_payloads(self, inbound_spi: int, local_ts, remote_ts, *, with_dh: bool) -> list[Payload]:
-        props = [suite_to_proposal(s, i + 1, PROTO_ESP, inbound_spi.to_bytes(4, "big"), with_dh=with_dh)
-                 for i, s in enumerate(self.config.esp_suites)]
+    def _child_request_payloads(
+        self, inbound_spi: int, local_ts, remote_ts, *, with_dh: bool
+    ) -> list[Payload]:
+        props = [
+            suite_to_proposal(s, i + 1, PROTO_ESP, inbound_spi.to_bytes(4, "big"), with_dh=with_dh)
+            for i, s in enumerate(self.config.esp_suites)
+        ]
         self.child_pending["props"] = props
         return [SA(tuple(props)), TS(tuple(local_ts), True), TS(tuple(remote_ts), False)]
 
@@ -650,7 +758,9 @@ class IkeSession:
         payloads: list[Payload] = [id_p]
         creds = self.config.cert_credentials
         if creds is not None:
-            payloads.append(CERT(CERT_X509_SIGNATURE, creds.certificate.public_bytes(serialization.Encoding.DER)))
+            payloads.append(
+                CERT(CERT_X509_SIGNATURE, creds.certificate.public_bytes(serialization.Encoding.DER))
+            )
         payloads += self._certreq() if creds is not None else []
         if self.config.initial_contact:
             payloads.append(Notify(NOTIFY["INITIAL_CONTACT"]))
@@ -659,8 +769,9 @@ class IkeSession:
         payloads.append(self._my_auth(id_p))
         inbound = _spi32(self.rng)
         self.child_pending = {"inbound": inbound}
-        payloads += self._child_request_payloads(inbound, self.config.local_ts, self.config.remote_ts,
-                                                 with_dh=False)
+        payloads += self._child_request_payloads(
+            inbound, self.config.local_ts, self.config.remote_ts, with_dh=False
+        )
         self._send_request(out, now, IKE_AUTH, payloads, "IKE_AUTH")
 
     def handle_auth_response(self, msg: Message, now: float, out: ev.Output) -> None:
@@ -692,9 +803,19 @@ class IkeSession:
 
     def _established(self, out: ev.Output) -> None:
         assert self.chosen is not None and self.keys is not None
-        self.ike_sa = IkeSa(self.spi_i, self.spi_r, self.chosen, self.keys, self.Ni, self.Nr, self.is_initiator)
-        out.events.append(ev.IkeSaEstablished(self.spi_i, self.spi_r, self.chosen.name, str(self.config.local_id),
-                                              str(self.peer_id), self.auth_method))
+        self.ike_sa = IkeSa(
+            self.spi_i, self.spi_r, self.chosen, self.keys, self.Ni, self.Nr, self.is_initiator
+        )
+        out.events.append(
+            ev.IkeSaEstablished(
+                self.spi_i,
+                self.spi_r,
+                self.chosen.name,
+                str(self.config.local_id),
+                str(self.peer_id),
+                self.auth_method,
+            )
+        )
 
     def respond_auth(self, msg: Message, now: float, out: ev.Output) -> None:
         try:
@@ -708,12 +829,17 @@ class IkeSession:
         payloads: list[Payload] = [id_p]
         creds = self.config.cert_credentials
         if creds is not None:
-            payloads.append(CERT(CERT_X509_SIGNATURE, creds.certificate.public_bytes(serialization.Encoding.DER)))
+            payloads.append(
+                CERT(CERT_X509_SIGNATURE, creds.certificate.public_bytes(serialization.Encoding.DER))
+            )
         payloads.append(self._my_auth(id_p))
         self._move("recv IKE_AUTH request")
         child_payloads, child, failure = self._respond_child(msg, now, self.Ni, self.Nr, None)
-        if msg.first(Notify, type=NOTIFY["USE_TRANSPORT_MODE"]) and child is not None \
-                and self.config.mode == "transport":
+        if (
+            msg.first(Notify, type=NOTIFY["USE_TRANSPORT_MODE"])
+            and child is not None
+            and self.config.mode == "transport"
+        ):
             child_payloads.insert(0, Notify(NOTIFY["USE_TRANSPORT_MODE"]))
         self._send_response(out, now, msg, payloads + child_payloads)
         self._established(out)
@@ -733,16 +859,24 @@ class IkeSession:
                     out.append(x)
         return tuple(out)
 
-    def _respond_child(self, msg: Message, now: float, Ni: bytes, Nr: bytes,
-                       g_ir: bytes | None, *, with_dh: bool = False):
+    def _respond_child(
+        self, msg: Message, now: float, Ni: bytes, Nr: bytes, g_ir: bytes | None, *, with_dh: bool = False
+    ):
         """Responder side of a CHILD_SA negotiation: (payloads, ChildSa | None, (notify, reason) | None)."""
         sa, tsi, tsr = msg.first(SA), msg.first(TS, initiator=True), msg.first(TS, initiator=False)
         if sa is None or tsi is None or tsr is None:
-            return [Notify(NOTIFY["INVALID_SYNTAX"])], None, ("INVALID_SYNTAX", "CHILD_SA request lacks SA/TS")
+            return (
+                [Notify(NOTIFY["INVALID_SYNTAX"])],
+                None,
+                ("INVALID_SYNTAX", "CHILD_SA request lacks SA/TS"),
+            )
         picked = select_proposal(self.config.esp_suites, sa.proposals, PROTO_ESP, with_dh=with_dh)
         if picked is None:
-            return [Notify(NOTIFY["NO_PROPOSAL_CHOSEN"])], None, ("NO_PROPOSAL_CHOSEN",
-                                                                  "no acceptable ESP proposal")
+            return (
+                [Notify(NOTIFY["NO_PROPOSAL_CHOSEN"])],
+                None,
+                ("NO_PROPOSAL_CHOSEN", "no acceptable ESP proposal"),
+            )
         reply, chosen = picked
         if len(reply.spi) != 4:
             return [Notify(NOTIFY["INVALID_SYNTAX"])], None, ("INVALID_SYNTAX", "ESP SPI must be 4 bytes")
@@ -750,8 +884,11 @@ class IkeSession:
         n_i = self._narrow(tsi.selectors, self.config.remote_ts)
         n_r = self._narrow(tsr.selectors, self.config.local_ts)
         if not n_i or not n_r:
-            return [Notify(NOTIFY["TS_UNACCEPTABLE"])], None, ("TS_UNACCEPTABLE",
-                                                               "the proposed traffic selectors do not overlap ours")
+            return (
+                [Notify(NOTIFY["TS_UNACCEPTABLE"])],
+                None,
+                ("TS_UNACCEPTABLE", "the proposed traffic selectors do not overlap ours"),
+            )
         inbound = _spi32(self.rng)
         assert self.chosen is not None and self.keys is not None and self.chosen.prf is not None
         keys = derive_child_keys(self.chosen.prf, self.keys.SK_d, chosen, Ni, Nr, g_ir)
@@ -761,8 +898,9 @@ class IkeSession:
         reply = Proposal(reply.number, PROTO_ESP, inbound.to_bytes(4, "big"), reply.transforms)
         return [SA((reply,)), TS(n_i, True), TS(n_r, False)], child, None
 
-    def _finish_child_initiator(self, msg: Message, now: float, out: ev.Output, Ni: bytes, Nr: bytes,
-                                g_ir: bytes | None) -> ChildSa | None:
+    def _finish_child_initiator(
+        self, msg: Message, now: float, out: ev.Output, Ni: bytes, Nr: bytes, g_ir: bytes | None
+    ) -> ChildSa | None:
         sa, tsi, tsr = msg.first(SA), msg.first(TS, initiator=True), msg.first(TS, initiator=False)
         if sa is None or tsi is None or tsr is None:
             self._fail(out, "INVALID_SYNTAX", "CHILD_SA response lacks SA or TS", fatal=False)
@@ -777,23 +915,39 @@ class IkeSession:
             return None
         local_ts = self.child_pending.get("local_ts", self.config.local_ts)
         remote_ts = self.child_pending.get("remote_ts", self.config.remote_ts)
-        if not all(any(x.intersect(m) == x for m in local_ts) for x in tsi.selectors) or \
-                not all(any(x.intersect(m) == x for m in remote_ts) for x in tsr.selectors):
+        if not all(any(x.intersect(m) == x for m in local_ts) for x in tsi.selectors) or not all(
+            any(x.intersect(m) == x for m in remote_ts) for x in tsr.selectors
+        ):
             self._fail(out, "TS_UNACCEPTABLE", "the responder widened the traffic selectors", fatal=False)
             return None
         assert self.chosen is not None and self.keys is not None and self.chosen.prf is not None
         keys = derive_child_keys(self.chosen.prf, self.keys.SK_d, chosen, Ni, Nr, g_ir)
-        child = ChildSa(self.child_pending["inbound"], int.from_bytes(got.spi, "big"), chosen, keys,
-                        tsi.selectors, tsr.selectors, now)
+        child = ChildSa(
+            self.child_pending["inbound"],
+            int.from_bytes(got.spi, "big"),
+            chosen,
+            keys,
+            tsi.selectors,
+            tsr.selectors,
+            now,
+        )
         self._make_esp(child, initiator_of_child=True)
         self._add_child(child, out)
         return child
 
     def _add_child(self, child: ChildSa, out: ev.Output) -> None:
         self.child_sas.append(child)
-        out.events.append(ev.ChildSaEstablished(child, child.inbound_spi, child.outbound_spi, child.chosen.name,
-                                                tuple(map(str, child.local_ts)), tuple(map(str, child.remote_ts)),
-                                                child.keys.pfs))
+        out.events.append(
+            ev.ChildSaEstablished(
+                child,
+                child.inbound_spi,
+                child.outbound_spi,
+                child.chosen.name,
+                tuple(map(str, child.local_ts)),
+                tuple(map(str, child.remote_ts)),
+                child.keys.pfs,
+            )
+        )
 
     def _make_esp(self, child: ChildSa, *, initiator_of_child: bool) -> None:
         """Build the inbound/outbound ESP SecurityAssociation pair (vpnlearn.ipsec.sa), if available."""
@@ -803,23 +957,45 @@ class IkeSession:
             return
         k = child.keys
         # §2.17: encr_i/integ_i protect initiator->responder traffic of this CHILD_SA's exchange.
-        out_e, out_a, in_e, in_a = ((k.encr_i, k.integ_i, k.encr_r, k.integ_r) if initiator_of_child
-                                    else (k.encr_r, k.integ_r, k.encr_i, k.integ_i))
+        out_e, out_a, in_e, in_a = (
+            (k.encr_i, k.integ_i, k.encr_r, k.integ_r)
+            if initiator_of_child
+            else (k.encr_r, k.integ_r, k.encr_i, k.integ_i)
+        )
         c = child.chosen
-        common = {"encryption": c.encr.name, "integrity": c.integ.name if c.integ else None,
-                  "mode": self.config.mode, "esn": bool(c.esn), "created": child.created}
+        common = {
+            "encryption": c.encr.name,
+            "integrity": c.integ.name if c.integ else None,
+            "mode": self.config.mode,
+            "esn": bool(c.esn),
+            "created": child.created,
+        }
         try:
-            child.outbound = SecurityAssociation(child.outbound_spi, enc_key=out_e, integ_key=out_a or None,
-                                                 direction="outbound", tunnel_src=self.local[0],
-                                                 tunnel_dst=self.remote[0], **common)
-            child.inbound = SecurityAssociation(child.inbound_spi, enc_key=in_e, integ_key=in_a or None,
-                                                direction="inbound", tunnel_src=self.remote[0],
-                                                tunnel_dst=self.local[0], **common)
+            child.outbound = SecurityAssociation(
+                child.outbound_spi,
+                enc_key=out_e,
+                integ_key=out_a or None,
+                direction="outbound",
+                tunnel_src=self.local[0],
+                tunnel_dst=self.remote[0],
+                **common,
+            )
+            child.inbound = SecurityAssociation(
+                child.inbound_spi,
+                enc_key=in_e,
+                integ_key=in_a or None,
+                direction="inbound",
+                tunnel_src=self.remote[0],
+                tunnel_dst=self.local[0],
+                **common,
+            )
         except (VpnlearnError, TypeError) as exc:
             child.outbound = child.inbound = None
             child.esp_error = str(exc)
 
-    def create_child(self, now: float, local_ts=None, remote_ts=None, *, rekey: ChildSa | None = None) -> ev.Output:
+    def create_child(
+        self, now: float, local_ts=None, remote_ts=None, *, rekey: ChildSa | None = None
+    ) -> ev.Output:
         """Start a CREATE_CHILD_SA exchange for a new (or rekeyed) CHILD_SA (§1.3.1, §1.3.3)."""
         out = ev.Output()
         self._require_idle_established()
@@ -840,8 +1016,16 @@ class IkeSession:
             dh = suite.dh[0].generate(self.rng)
             payloads.append(KE(dh.group.transform_id, dh.public))
         payloads += props_payloads[1:]
-        self._send_request(out, now, CREATE_CHILD_SA, payloads, "rekey child" if rekey else "new child",
-                           nonce=nonce, dh=dh, rekey=rekey)
+        self._send_request(
+            out,
+            now,
+            CREATE_CHILD_SA,
+            payloads,
+            "rekey child" if rekey else "new child",
+            nonce=nonce,
+            dh=dh,
+            rekey=rekey,
+        )
         return out
 
     def rekey_ike(self, now: float) -> ev.Output:
@@ -853,9 +1037,17 @@ class IkeSession:
         props = [suite_to_proposal(s, i + 1, PROTO_IKE, new_spi) for i, s in enumerate(suites)]
         nonce = self.rng.random_bytes(NONCE_LEN)
         dh = suites[0].dh[0].generate(self.rng)
-        self._send_request(out, now, CREATE_CHILD_SA, [SA(tuple(props)), Nonce(nonce), KE(dh.group.transform_id,
-                                                                                             dh.public)],
-                           "rekey IKE", nonce=nonce, dh=dh, props=props, new_spi=new_spi)
+        self._send_request(
+            out,
+            now,
+            CREATE_CHILD_SA,
+            [SA(tuple(props)), Nonce(nonce), KE(dh.group.transform_id, dh.public)],
+            "rekey IKE",
+            nonce=nonce,
+            dh=dh,
+            props=props,
+            new_spi=new_spi,
+        )
         return out
 
     def _require_idle_established(self) -> None:
@@ -867,8 +1059,14 @@ class IkeSession:
     def delete_child(self, now: float, child: ChildSa) -> ev.Output:
         out = ev.Output()
         self._require_idle_established()
-        self._send_request(out, now, INFORMATIONAL, [Delete(PROTO_ESP, (child.inbound_spi.to_bytes(4, "big"),))],
-                           "delete child", child=child)
+        self._send_request(
+            out,
+            now,
+            INFORMATIONAL,
+            [Delete(PROTO_ESP, (child.inbound_spi.to_bytes(4, "big"),))],
+            "delete child",
+            child=child,
+        )
         return out
 
     def delete_ike(self, now: float) -> ev.Output:
@@ -904,8 +1102,9 @@ class IkeSession:
             spi = int.from_bytes(rekey_n.spi, "big") if len(rekey_n.spi) == 4 else -1
             old = next((c for c in self.child_sas if c.outbound_spi == spi), None)
             if old is None:
-                self._send_response(out, now, msg, [Notify(NOTIFY["CHILD_SA_NOT_FOUND"], b"", PROTO_ESP,
-                                                           rekey_n.spi[:4])])
+                self._send_response(
+                    out, now, msg, [Notify(NOTIFY["CHILD_SA_NOT_FOUND"], b"", PROTO_ESP, rekey_n.spi[:4])]
+                )
                 return
         with_dh = any(t.type == alg.DH for p in sa.proposals for t in p.transforms)
         g_ir, my_dh = None, None
@@ -913,10 +1112,15 @@ class IkeSession:
             picked = select_proposal(self.config.esp_suites, sa.proposals, PROTO_ESP, with_dh=True)
             if picked is not None and picked[1].dh is not None:
                 if ke is None or ke.group != picked[1].dh.transform_id:
-                    self._send_response(out, now, msg, [Notify(NOTIFY["INVALID_KE_PAYLOAD"],
-                                                               picked[1].dh.transform_id.to_bytes(2, "big"))])
-                    out.events.append(ev.ProtocolFailure("INVALID_KE_PAYLOAD", "CREATE_CHILD_SA KE group", False,
-                                                         True))
+                    self._send_response(
+                        out,
+                        now,
+                        msg,
+                        [Notify(NOTIFY["INVALID_KE_PAYLOAD"], picked[1].dh.transform_id.to_bytes(2, "big"))],
+                    )
+                    out.events.append(
+                        ev.ProtocolFailure("INVALID_KE_PAYLOAD", "CREATE_CHILD_SA KE group", False, True)
+                    )
                     return
                 my_dh = picked[1].dh.generate(self.rng)
                 try:
@@ -949,8 +1153,12 @@ class IkeSession:
         reply, chosen = picked
         assert chosen.dh is not None and self.keys is not None and self.chosen is not None
         if ke is None or ke.group != chosen.dh.transform_id:
-            self._send_response(out, now, msg, [Notify(NOTIFY["INVALID_KE_PAYLOAD"],
-                                                       chosen.dh.transform_id.to_bytes(2, "big"))])
+            self._send_response(
+                out,
+                now,
+                msg,
+                [Notify(NOTIFY["INVALID_KE_PAYLOAD"], chosen.dh.transform_id.to_bytes(2, "big"))],
+            )
             return
         if len(reply.spi) != 8:
             self._send_response(out, now, msg, [Notify(NOTIFY["INVALID_SYNTAX"])])
@@ -967,12 +1175,19 @@ class IkeSession:
         reply = Proposal(reply.number, PROTO_IKE, new_spi_r, reply.transforms)
         self._send_response(out, now, msg, [SA((reply,)), Nonce(nr), KE(dh.group.transform_id, dh.public)])
         assert self.chosen.prf is not None
-        keys = derive_rekeyed_ike_keys(self.chosen.prf, self.keys.SK_d, chosen, g_ir, nonce.data, nr,
-                                       new_spi_i, new_spi_r)
-        self._become_rekeyed(out, chosen, keys, new_spi_i, new_spi_r, nonce.data, nr, initiator=False, now=now)
+        keys = derive_rekeyed_ike_keys(
+            self.chosen.prf, self.keys.SK_d, chosen, g_ir, nonce.data, nr, new_spi_i, new_spi_r
+        )
+        self._become_rekeyed(
+            out, chosen, keys, new_spi_i, new_spi_r, nonce.data, nr, initiator=False, now=now
+        )
 
-    def _become_rekeyed(self, out, chosen, keys, spi_i, spi_r, ni, nr, *, initiator: bool, now: float) -> None:
-        new = IkeSession(self.config, INITIATOR if initiator else RESPONDER, self.rng, self.local, self.remote)
+    def _become_rekeyed(
+        self, out, chosen, keys, spi_i, spi_r, ni, nr, *, initiator: bool, now: float
+    ) -> None:
+        new = IkeSession(
+            self.config, INITIATOR if initiator else RESPONDER, self.rng, self.local, self.remote
+        )
         new.spi_i, new.spi_r, new.Ni, new.Nr = spi_i, spi_r, ni, nr
         new.chosen, new.keys = chosen, keys
         new.state = State.ESTABLISHED
@@ -995,8 +1210,9 @@ class IkeSession:
                 if n.type_name == "AUTHENTICATION_FAILED" and self.state == State.ESTABLISHED:
                     self._send_response(out, now, msg, [])
                     self.state = State.FAILED
-                    out.events.append(ev.ProtocolFailure("AUTHENTICATION_FAILED",
-                                                         "the peer rejected our authentication"))
+                    out.events.append(
+                        ev.ProtocolFailure("AUTHENTICATION_FAILED", "the peer rejected our authentication")
+                    )
                     return
         delete_ike = False
         for d in msg.find(Delete):
@@ -1078,16 +1294,35 @@ class IkeSession:
                     raise ProtocolError("IKE rekey response lacks SA, Nr or KE", notify="INVALID_SYNTAX")
                 got, chosen = accept_reply(p.context["props"], sa, PROTO_IKE)
                 if len(got.spi) != 8 or ke.group != dh.group.transform_id:
-                    raise ProtocolError("bad SPI size or KE group in the IKE rekey response", notify="INVALID_SYNTAX")
+                    raise ProtocolError(
+                        "bad SPI size or KE group in the IKE rekey response", notify="INVALID_SYNTAX"
+                    )
                 g_ir = dh.exchange(ke.data)
             except (ProtocolError, CryptoError) as exc:
                 self._fail(out, getattr(exc, "notify", None) or "INVALID_SYNTAX", str(exc), fatal=False)
                 return
             assert self.chosen is not None and self.chosen.prf is not None and self.keys is not None
-            keys = derive_rekeyed_ike_keys(self.chosen.prf, self.keys.SK_d, chosen, g_ir, p.context["nonce"],
-                                           nonce.data, p.context["new_spi"], got.spi)
-            self._become_rekeyed(out, chosen, keys, p.context["new_spi"], got.spi, p.context["nonce"], nonce.data,
-                                 initiator=True, now=now)
+            keys = derive_rekeyed_ike_keys(
+                self.chosen.prf,
+                self.keys.SK_d,
+                chosen,
+                g_ir,
+                p.context["nonce"],
+                nonce.data,
+                p.context["new_spi"],
+                got.spi,
+            )
+            self._become_rekeyed(
+                out,
+                chosen,
+                keys,
+                p.context["new_spi"],
+                got.spi,
+                p.context["nonce"],
+                nonce.data,
+                initiator=True,
+                now=now,
+            )
             out.extend(self.delete_ike(now))
 
     # -- receiving ----------------------------------------------------------------------------------
@@ -1162,10 +1397,14 @@ class IkeSession:
         self.peer_mid += 1
         crit = opened.unsupported_critical()
         if crit is not None:
-            self._send_response(out, now, opened, [Notify(NOTIFY["UNSUPPORTED_CRITICAL_PAYLOAD"],
-                                                          bytes([crit.type & 0xFF]))])
-            out.events.append(ev.ProtocolFailure("UNSUPPORTED_CRITICAL_PAYLOAD",
-                                                 f"critical payload type {crit.type}", False, True))
+            self._send_response(
+                out, now, opened, [Notify(NOTIFY["UNSUPPORTED_CRITICAL_PAYLOAD"], bytes([crit.type & 0xFF]))]
+            )
+            out.events.append(
+                ev.ProtocolFailure(
+                    "UNSUPPORTED_CRITICAL_PAYLOAD", f"critical payload type {crit.type}", False, True
+                )
+            )
             return
         if opened.exchange == IKE_AUTH:
             if self.state != State.INIT_DONE:
@@ -1213,6 +1452,7 @@ class IkeSession:
 
 # --- the public peers ------------------------------------------------------------------------------
 
+
 def _safe_decode(data: bytes, out: ev.Output) -> Message | None:
     try:
         return decode_message(data)
@@ -1247,8 +1487,11 @@ class Peer:
     @property
     def ike_sa(self) -> IkeSa | None:
         s = self.session
-        return s.ike_sa if s is not None and s.state in (State.ESTABLISHED, State.REKEYED, State.DELETING) \
+        return (
+            s.ike_sa
+            if s is not None and s.state in (State.ESTABLISHED, State.REKEYED, State.DELETING)
             else None
+        )
 
     @property
     def child_sas(self) -> list[ChildSa]:
@@ -1309,8 +1552,10 @@ class Peer:
     def _lookup(self, msg: Message) -> IkeSession | None:
         s = self.sessions.get(msg.spi_i + msg.spi_r)
         if s is None and msg.exchange == IKE_SA_INIT and msg.response:
-            s = next((x for x in self.sessions.values()
-                      if x.spi_i == msg.spi_i and x.state == State.INIT_SENT), None)
+            s = next(
+                (x for x in self.sessions.values() if x.spi_i == msg.spi_i and x.state == State.INIT_SENT),
+                None,
+            )
         return s
 
     def _dispatch(self, s: IkeSession, msg: Message, now: float, out: ev.Output) -> None:
@@ -1339,8 +1584,9 @@ class Initiator(Peer):
 
     role = INITIATOR
 
-    def start(self, now: float, local: Address = ("0.0.0.0", 500),
-              remote: Address = ("0.0.0.0", 500)) -> ev.Output:
+    def start(
+        self, now: float, local: Address = ("0.0.0.0", 500), remote: Address = ("0.0.0.0", 500)
+    ) -> ev.Output:
         """Send IKE_SA_INIT. ``local``/``remote`` are the UDP addresses (they feed NAT detection)."""
         if self.session is not None:
             raise ProtocolError("this Initiator already started; make a new one")
@@ -1349,8 +1595,9 @@ class Initiator(Peer):
         self.sessions[self.session.spi_i + self.session.spi_r] = self.session
         return out
 
-    def receive(self, data: bytes, now: float, local: Address | None = None,
-                remote: Address | None = None) -> ev.Output:
+    def receive(
+        self, data: bytes, now: float, local: Address | None = None, remote: Address | None = None
+    ) -> ev.Output:
         """Handle one received IKE message (never raises for what the peer sent)."""
         out = ev.Output()
         try:
@@ -1386,8 +1633,9 @@ class Responder(Peer):
         ip = ipaddress.ip_address(remote[0]).packed
         return b"\x01" + _hmac.new(self._cookie_secret, nonce + ip + msg.spi_i, "sha256").digest()[:16]
 
-    def receive(self, data: bytes, now: float, local: Address = ("0.0.0.0", 500),
-                remote: Address = ("0.0.0.0", 500)) -> ev.Output:
+    def receive(
+        self, data: bytes, now: float, local: Address = ("0.0.0.0", 500), remote: Address = ("0.0.0.0", 500)
+    ) -> ev.Output:
         """Handle one received IKE message (never raises for what the peer sent)."""
         out = ev.Output()
         try:
@@ -1396,8 +1644,15 @@ class Responder(Peer):
                 return out
             if msg.major > 2:
                 if not msg.response:
-                    reply = Message(msg.spi_i, msg.spi_r, msg.exchange, msg.message_id, False, True,
-                                    [Notify(NOTIFY["INVALID_MAJOR_VERSION"])])
+                    reply = Message(
+                        msg.spi_i,
+                        msg.spi_r,
+                        msg.exchange,
+                        msg.message_id,
+                        False,
+                        True,
+                        [Notify(NOTIFY["INVALID_MAJOR_VERSION"])],
+                    )
                     out.send.append(encode_message(reply))
                 out.events.append(ev.MessageDropped(f"IKE version {msg.major}"))
                 return out
@@ -1426,11 +1681,19 @@ class Responder(Peer):
             return
         crit = msg.unsupported_critical()
         if crit is not None:
-            reply = Message(msg.spi_i, bytes(8), IKE_SA_INIT, msg.message_id, False, True,
-                            [Notify(NOTIFY["UNSUPPORTED_CRITICAL_PAYLOAD"], bytes([crit.type & 0xFF]))])
+            reply = Message(
+                msg.spi_i,
+                bytes(8),
+                IKE_SA_INIT,
+                msg.message_id,
+                False,
+                True,
+                [Notify(NOTIFY["UNSUPPORTED_CRITICAL_PAYLOAD"], bytes([crit.type & 0xFF]))],
+            )
             out.send.append(encode_message(reply))
-            out.events.append(ev.ProtocolFailure("UNSUPPORTED_CRITICAL_PAYLOAD", f"payload {crit.type}",
-                                                 False, True))
+            out.events.append(
+                ev.ProtocolFailure("UNSUPPORTED_CRITICAL_PAYLOAD", f"payload {crit.type}", False, True)
+            )
             return
         if msg.message_id != 0 or not msg.initiator:
             out.events.append(ev.MessageDropped("IKE_SA_INIT request with Message ID != 0 or no I flag"))
@@ -1442,10 +1705,14 @@ class Responder(Peer):
         if half >= self.config.cookie_threshold:
             expected = self._cookie(msg, nonce.data if nonce else b"", remote)
             got = msg.payloads[0] if msg.payloads else None
-            if not (isinstance(got, Notify) and got.type == NOTIFY["COOKIE"]
-                    and _hmac.compare_digest(got.data, expected)):
-                reply = Message(msg.spi_i, bytes(8), IKE_SA_INIT, 0, False, True,
-                                [Notify(NOTIFY["COOKIE"], expected)])
+            if not (
+                isinstance(got, Notify)
+                and got.type == NOTIFY["COOKIE"]
+                and _hmac.compare_digest(got.data, expected)
+            ):
+                reply = Message(
+                    msg.spi_i, bytes(8), IKE_SA_INIT, 0, False, True, [Notify(NOTIFY["COOKIE"], expected)]
+                )
                 out.send.append(encode_message(reply))
                 out.events.append(ev.CookieDemanded(half))
                 return
@@ -1461,8 +1728,9 @@ class Responder(Peer):
 
     def expire_half_open(self, now: float, max_age: float = 30.0) -> int:
         """Forget half-open IKE SAs older than ``max_age`` seconds; returns how many were dropped."""
-        stale = [k for k, s in self.half_open.items()
-                 if s.state == State.INIT_DONE and now - s.created > max_age]
+        stale = [
+            k for k, s in self.half_open.items() if s.state == State.INIT_DONE and now - s.created > max_age
+        ]
         for k in stale:
             s = self.half_open.pop(k)
             self.sessions.pop(s.spi_i + s.spi_r, None)

@@ -19,15 +19,15 @@ from vpnlearn.errors import ProtocolError
 class State(str, Enum):
     """The states of one IKE SA, seen from one peer."""
 
-    IDLE = "IDLE"                      # nothing sent or received yet
-    INIT_SENT = "INIT_SENT"            # initiator: IKE_SA_INIT request sent
-    INIT_DONE = "INIT_DONE"            # responder: IKE_SA_INIT answered, keys derived (half-open)
-    AUTH_SENT = "AUTH_SENT"            # initiator: IKE_AUTH request sent
-    ESTABLISHED = "ESTABLISHED"        # both authenticated; CHILD_SAs can come and go
-    REKEYED = "REKEYED"                # replaced by a new IKE SA (§2.18); waiting for its delete
-    DELETING = "DELETING"              # we sent a Delete for the IKE SA
-    CLOSED = "CLOSED"                  # deleted, or the peer is dead
-    FAILED = "FAILED"                  # negotiation failed (a notify says why)
+    IDLE = "IDLE"  # nothing sent or received yet
+    INIT_SENT = "INIT_SENT"  # initiator: IKE_SA_INIT request sent
+    INIT_DONE = "INIT_DONE"  # responder: IKE_SA_INIT answered, keys derived (half-open)
+    AUTH_SENT = "AUTH_SENT"  # initiator: IKE_AUTH request sent
+    ESTABLISHED = "ESTABLISHED"  # both authenticated; CHILD_SAs can come and go
+    REKEYED = "REKEYED"  # replaced by a new IKE SA (§2.18); waiting for its delete
+    DELETING = "DELETING"  # we sent a Delete for the IKE SA
+    CLOSED = "CLOSED"  # deleted, or the peer is dead
+    FAILED = "FAILED"  # negotiation failed (a notify says why)
 
 
 INITIATOR, RESPONDER, ANY = "initiator", "responder", "any"
@@ -36,25 +36,25 @@ INITIATOR, RESPONDER, ANY = "initiator", "responder", "any"
 TRANSITIONS: dict[tuple[str, State, str], State] = {
     # IKE_SA_INIT (§1.2)
     (INITIATOR, State.IDLE, "send IKE_SA_INIT request"): State.INIT_SENT,
-    (INITIATOR, State.INIT_SENT, "recv COOKIE"): State.INIT_SENT,                 # §2.6: repeat with cookie
-    (INITIATOR, State.INIT_SENT, "recv INVALID_KE_PAYLOAD"): State.INIT_SENT,     # §1.3: repeat, new group
-    (INITIATOR, State.INIT_SENT, "recv IKE_SA_INIT error"): State.FAILED,         # NO_PROPOSAL_CHOSEN ...
-    (INITIATOR, State.INIT_SENT, "recv IKE_SA_INIT response"): State.AUTH_SENT,   # and send IKE_AUTH
+    (INITIATOR, State.INIT_SENT, "recv COOKIE"): State.INIT_SENT,  # §2.6: repeat with cookie
+    (INITIATOR, State.INIT_SENT, "recv INVALID_KE_PAYLOAD"): State.INIT_SENT,  # §1.3: repeat, new group
+    (INITIATOR, State.INIT_SENT, "recv IKE_SA_INIT error"): State.FAILED,  # NO_PROPOSAL_CHOSEN ...
+    (INITIATOR, State.INIT_SENT, "recv IKE_SA_INIT response"): State.AUTH_SENT,  # and send IKE_AUTH
     (RESPONDER, State.IDLE, "recv IKE_SA_INIT request"): State.INIT_DONE,
     # IKE_AUTH (§1.2, §2.15)
     (INITIATOR, State.AUTH_SENT, "recv IKE_AUTH response"): State.ESTABLISHED,
-    (INITIATOR, State.AUTH_SENT, "recv IKE_AUTH error"): State.FAILED,            # AUTHENTICATION_FAILED ...
+    (INITIATOR, State.AUTH_SENT, "recv IKE_AUTH error"): State.FAILED,  # AUTHENTICATION_FAILED ...
     (INITIATOR, State.AUTH_SENT, "peer AUTH invalid"): State.FAILED,
     (RESPONDER, State.INIT_DONE, "recv IKE_AUTH request"): State.ESTABLISHED,
     (RESPONDER, State.INIT_DONE, "peer AUTH invalid"): State.FAILED,
     # Established IKE SA: CREATE_CHILD_SA (§1.3) and INFORMATIONAL (§1.4) keep the state
     (ANY, State.ESTABLISHED, "CREATE_CHILD_SA"): State.ESTABLISHED,
     (ANY, State.ESTABLISHED, "INFORMATIONAL"): State.ESTABLISHED,
-    (ANY, State.ESTABLISHED, "IKE SA rekeyed"): State.REKEYED,                    # §2.18: old SA
+    (ANY, State.ESTABLISHED, "IKE SA rekeyed"): State.REKEYED,  # §2.18: old SA
     (ANY, State.REKEYED, "INFORMATIONAL"): State.REKEYED,
     (ANY, State.REKEYED, "recv Delete IKE SA"): State.CLOSED,
     (ANY, State.REKEYED, "Delete IKE SA answered"): State.CLOSED,
-    (ANY, State.ESTABLISHED, "send Delete IKE SA"): State.DELETING,               # §1.4.1
+    (ANY, State.ESTABLISHED, "send Delete IKE SA"): State.DELETING,  # §1.4.1
     (ANY, State.REKEYED, "send Delete IKE SA"): State.DELETING,
     (ANY, State.DELETING, "Delete IKE SA answered"): State.CLOSED,
     (ANY, State.ESTABLISHED, "recv Delete IKE SA"): State.CLOSED,
@@ -83,5 +83,8 @@ def allowed(role: str, state: State, trigger: str) -> bool:
 
 def edges(role: str | None = None) -> list[tuple[str, str, str]]:
     """(from, to, label) for a diagram; ``role`` limits it to one side (rows for ANY always included)."""
-    return [(s.value, t.value, trig if r == ANY else f"{trig} ({r})")
-            for (r, s, trig), t in TRANSITIONS.items() if role is None or r in (role, ANY)]
+    return [
+        (s.value, t.value, trig if r == ANY else f"{trig} ({r})")
+        for (r, s, trig), t in TRANSITIONS.items()
+        if role is None or r in (role, ANY)
+    ]
