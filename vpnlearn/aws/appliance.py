@@ -59,6 +59,7 @@ class Instance:
 
     @property
     def healthy(self) -> bool:
+        """Running and its VPN up: what the monitor's health check sees."""
         return self.running and self.vpn_up
 
 
@@ -82,6 +83,7 @@ class Delivery:
 
     @property
     def url(self) -> str:
+        """The AWS documentation page of ``rule_id`` (empty if none)."""
         rule = RULES.get(self.rule_id)
         return rule.url if rule else ""
 
@@ -139,6 +141,7 @@ class SoftwareVpn:
         return inst
 
     def instance_by_eni(self, eni: str) -> Instance | None:
+        """The instance with this network interface (or instance) id, or None."""
         for inst in self.instances.values():
             if inst.eni == eni or inst.id == eni:
                 return inst

@@ -48,6 +48,7 @@ class HubRoute:
     origin: str  # the site name, or the VPC id
 
     def describe(self) -> str:
+        """One line: prefix, AS_PATH and the site it came from."""
         return f"{self.prefix} AS_PATH {' '.join(map(str, self.as_path))} (from {self.origin})"
 
 
@@ -68,9 +69,11 @@ class CloudHubPath:
 
     @property
     def delivered(self) -> bool:
+        """True when the hub forwards the packet somewhere."""
         return self.egress is not None
 
     def explain(self) -> str:
+        """A printable, numbered account of the path."""
         result = (f"=> leaves the hub toward {self.egress} (site {self.from_site} learned AS_PATH "
                   f"{' '.join(map(str, self.as_path))})" if self.egress else "=> dropped")
         return _explain(f"CloudHub: {self.from_site} -> {self.destination}", self.steps, result)
@@ -94,6 +97,7 @@ class CloudHub:
 
     @property
     def asn(self) -> int:
+        """The hub's (virtual private gateway's) ASN."""
         return self.vgw.asn
 
     def _problem(self, text: str) -> None:

@@ -358,6 +358,7 @@ class PrefixList:
 
     @property
     def version(self) -> int:
+        """4 or 6."""
         return self.entries[0].version
 
     def __str__(self) -> str:
@@ -490,10 +491,12 @@ class RouteTable:
 
     @property
     def propagated_routes(self) -> tuple[Route, ...]:
+        """The routes a virtual private gateway put here (origin ``propagated``)."""
         return tuple(r for r in self._routes if r.origin is Origin.PROPAGATED)
 
     @property
     def local_routes(self) -> tuple[Route, ...]:
+        """The VPC's local routes, one per CIDR block."""
         return tuple(r for r in self._routes if r.origin is Origin.LOCAL)
 
     def add_route(self, route: Route) -> Route:

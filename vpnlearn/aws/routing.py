@@ -103,6 +103,7 @@ class Step:
 
     @property
     def decisive(self) -> bool:
+        """True when this step eliminated at least one candidate."""
         return bool(self.eliminated)
 
     @property
@@ -147,6 +148,7 @@ class Lookup:
 
     @property
     def target(self) -> Target | None:
+        """The chosen route's target, or None when there is no route."""
         return self.route.target if self.route else None
 
     @property
@@ -314,6 +316,7 @@ class Path:
     med: int = 0
 
     def describe(self) -> str:
+        """One line: prefix, connection/tunnel, source and BGP attributes."""
         parts = [f"{self.prefix} via {self.connection}"]
         if self.tunnel:
             parts[0] += f"/{self.tunnel}"
@@ -336,12 +339,14 @@ class PathChoice:
 
     @property
     def decided_by(self) -> str:
+        """The rule id of the last step that eliminated a path."""
         for step in reversed(self.steps):
             if step.decisive:
                 return step.rule_id
         return self.steps[-1].rule_id if self.steps else "NO-ROUTE"
 
     def explain(self) -> str:
+        """A printable, numbered account of the choice."""
         result = (f"=> {self.path.describe()}" if self.path
                   else "=> the virtual private gateway has no route: the packet is dropped")
         return _explain(f"Virtual private gateway {self.gateway_id}: path to {self.destination}",
@@ -491,9 +496,11 @@ class VgwRouter:
                               f"{sorted(conn.tunnels)}")
 
     def connection_ids(self) -> tuple[str, ...]:
+        """The VPN connections on this gateway, in the order they were added."""
         return tuple(self._connections)
 
     def tunnel_state(self, connection: str, tunnel: str) -> TunnelState:
+        """UP or DOWN for one tunnel of ``connection``."""
         conn = self._conn(connection)
         self._tunnel(conn, tunnel)
         return conn.tunnels[tunnel]
@@ -601,6 +608,7 @@ class VgwRouter:
         return self.propagate()
 
     def remove_direct_connect_route(self, vif: str, prefix: str | IPNetwork) -> list[PropagationResult]:
+        """Direct Connect stops advertising ``prefix`` on ``vif``."""
         net = parse_cidr(prefix, field="prefix", what=f"Direct Connect {vif}")
         self._dx.get(vif, {}).pop(net, None)
         return self.propagate()

@@ -39,6 +39,7 @@ vpn-limits.html), against 100 to a VGW."""
 
 
 class AttachmentType(str, Enum):
+    """What a transit gateway attachment connects."""
     VPC = "vpc"
     VPN = "vpn"
     DX_GATEWAY = "direct-connect-gateway"
@@ -66,6 +67,7 @@ class TgwAttachment:
     cgw_asn: int | None = None
 
     def up_tunnels(self) -> list[str]:
+        """The tunnels that are UP (VPN attachments)."""
         return [t for t, s in self.tunnels.items() if s is TunnelState.UP]
 
 
@@ -82,9 +84,11 @@ class TgwRoute:
     med: int = 0
 
     def cidrs(self) -> tuple[IPNetwork, ...]:
+        """The CIDRs this route covers (one, or every prefix-list entry)."""
         return self.destination.entries if isinstance(self.destination, PrefixList) else (self.destination,)
 
     def prefixlen_for(self, ip: IPAddress) -> int:
+        """Prefix length of the most specific CIDR containing ``ip``, or -1."""
         lens = [n.prefixlen for n in self.cidrs() if n.version == ip.version and ip in n]
         return max(lens) if lens else -1
 
@@ -96,6 +100,7 @@ class TgwRoute:
         return 2 + PROPAGATED_ORDER.index(self.type)
 
     def describe(self) -> str:
+        """One line: destination, attachment/tunnel, static or propagated, BGP attributes."""
         kind = "static" if self.static else f"propagated from {self.type.value}"
         where = self.attachment + (f"/{self.tunnel}" if self.tunnel else "")
         extra = ""
@@ -117,12 +122,14 @@ class TgwLookup:
 
     @property
     def decided_by(self) -> str:
+        """The rule id of the last step that eliminated a route."""
         for step in reversed(self.steps):
             if step.decisive:
                 return step.rule_id
         return self.steps[-1].rule_id if self.steps else "NO-ROUTE"
 
     def explain(self) -> str:
+        """A printable, numbered account of the lookup."""
         if not self.next_hops:
             result = "=> no usable route: the packet is dropped"
         else:
@@ -193,6 +200,7 @@ class TransitGateway:
         return self._new(TgwAttachment(id, type, id, prefixes=nets))
 
     def set_tunnel_state(self, attachment: str, tunnel: str, state: TunnelState | str) -> None:
+        """Bring a VPN attachment's tunnel UP or DOWN (BGP routes learned on it go with it)."""
         att = self._att(attachment)
         if tunnel not in att.tunnels:
             raise ConfigError(f"attachment {attachment}: field tunnel {tunnel!r} is not one of "

@@ -65,6 +65,7 @@ class Peering:
         return INTER_REGION_PEERING_MTU if self.inter_region else None
 
     def other(self, vpc_id: str) -> str:
+        """The VPC at the other end of the peering from ``vpc_id``."""
         return self.b if vpc_id == self.a else self.a
 
 
@@ -92,14 +93,17 @@ class Reachability:
 
     @property
     def reason(self) -> str:
+        """The last step: why the packet arrived or where it stopped."""
         return self.steps[-1] if self.steps else ""
 
     @property
     def url(self) -> str:
+        """The AWS documentation page of ``rule_id`` (empty if none)."""
         rule = RULES.get(self.rule_id)
         return rule.url if rule else ""
 
     def explain(self) -> str:
+        """A printable account: verdict, path and numbered steps."""
         head = f"{self.source} -> {self.destination}: {'reachable' if self.reachable else 'NOT reachable'}"
         lines = [head, "  path: " + " -> ".join(self.hops)]
         lines += [f"  {i}. {s}" for i, s in enumerate(self.steps, 1)]
@@ -127,6 +131,7 @@ class Fabric:
 
     # -- building -------------------------------------------------------------------------------
     def add_vpc(self, vpc: VPC) -> VPC:
+        """Add a VPC to the fabric."""
         if vpc.id in self.vpcs:
             raise ConfigError(f"fabric: field vpc id {vpc.id!r} is already used")
         self.vpcs[vpc.id] = vpc
@@ -158,6 +163,7 @@ class Fabric:
         return pcx
 
     def add_tgw(self, tgw: TransitGateway, *, region: str = "us-east-1") -> TransitGateway:
+        """Add a transit gateway living in ``region``."""
         self.tgws[tgw.id] = (tgw, region)
         return tgw
 
@@ -244,6 +250,7 @@ class Fabric:
         steps: list[str] = []
 
         def done(ok: bool, text: str, rule: str = "") -> Reachability:
+            """Finish the walk with a verdict."""
             steps.append(text)
             return Reachability(src, dst, ok, tuple(hops), tuple(steps), rule)
 
