@@ -422,3 +422,15 @@ def test_access_needs_route_and_authorization() -> None:
     assert not no_route.reaches and no_route.authorization.allowed and no_route.route.path == "dropped"
     split = e.modify(split_tunnel=True).access(["devs"], "172.16.0.9")
     assert not split.reaches and split.route.path == "local"
+
+
+def test_vpc_with_ipv6_block() -> None:
+    # An IPv6 VPC block is neither an error nor an IPv4 route (this model covers IPv4 traffic).
+    e = endpoint(vpc_cidrs=("10.0.0.0/16", "2600:1f18:1234:5600::/56"))
+    e.associate(SUB_A)
+    e.associate(SUB_B)
+    e.authorize_ingress("10.0.0.0/16", all_users=True)
+    assert e.validate() == []
+    assert [r.destination_cidr for r in e.routes] == ["10.0.0.0/16", "10.0.0.0/16"]
+    bad = endpoint(vpc_cidrs=("banana",))
+    assert any(f.path == "vpc_cidrs[0]" for f in bad.validate())

@@ -337,6 +337,13 @@ def _net(text: str) -> IPv4Net | None:
     return net if isinstance(net, ipaddress.IPv4Network) else None
 
 
+def _is_ipv6_net(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_network(text, strict=False), ipaddress.IPv6Network)
+    except (ValueError, TypeError):
+        return False
+
+
 def _addr(text: str, what: str) -> ipaddress.IPv4Address:
     try:
         return ipaddress.IPv4Address(text)
@@ -407,6 +414,8 @@ class ClientVpnEndpoint:
         ts = TargetSubnet.from_subnet(subnet)
         self.target_networks.append(ts)
         for cidr in self.vpc_cidrs:
+            if _is_ipv6_net(cidr):
+                continue  # this model covers IPv4 traffic (ip_address_type ipv4)
             self.routes.append(Route(cidr, ts.subnet_id, "associate", "Default Route (VPC local)"))
         return ts
 
@@ -617,9 +626,9 @@ class ClientVpnEndpoint:
                                f"/{client.prefixlen} is outside /12 to /22"))
         for i, v in enumerate(self.vpc_cidrs):
             vn = _net(v)
-            if vn is None:
-                out.append(finding(f"vpc_cidrs[{i}]", v, "CVPN-CIDR-OVERLAP", "not an IPv4 CIDR"))
-            elif vn.overlaps(client):
+            if vn is None and not _is_ipv6_net(v):
+                out.append(finding(f"vpc_cidrs[{i}]", v, "CVPN-CIDR-OVERLAP", "not an IP CIDR"))
+            elif vn is not None and vn.overlaps(client):
                 out.append(finding("client_cidr", self.client_cidr, "CVPN-CIDR-OVERLAP",
                                    f"overlaps the VPC CIDR {v}"))
         if self.planned_connections is not None and client.num_addresses < 2 * self.planned_connections:
