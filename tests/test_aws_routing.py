@@ -576,3 +576,13 @@ def test_cgw_dynamic_route_limit_100_accepted_101_resets_the_session() -> None:
 def test_parse_cidr_accepts_network_objects() -> None:
     net = ipaddress.ip_network("10.0.0.0/8")
     assert parse_cidr(net, field="x") is net
+
+
+def test_module_examples_run() -> None:
+    import doctest
+
+    from vpnlearn.aws import appliance, network
+
+    for module in (network, appliance):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

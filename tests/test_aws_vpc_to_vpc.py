@@ -111,17 +111,18 @@ def test_transit_gateway_is_regional() -> None:
         f.attach_to_tgw("tgw-1", "vpc-c")
 
 
-def vpn_fabric(*, check: bool = False) -> Fabric:
+def vpn_fabric(*, check: bool = False, region_b: str = "eu-west-1") -> Fabric:
     f = Fabric(rng=demo())
     f.add_vpc(VPC("vpc-a", ["10.1.0.0/16"], region="us-east-1"))
-    b = f.add_vpc(VPC("vpc-b", ["10.2.0.0/16"], region="eu-west-1"))
+    b = f.add_vpc(VPC("vpc-b", ["10.2.0.0/16"], region=region_b))
     b.add_subnet("public-b", "10.2.0.0/24", az="eu-west-1a")
     f.vpn_between("vpc-a", "vpc-b", subnet="public-b", instance_ip="10.2.0.10", source_dest_check=check)
     return f
 
 
-def test_vpn_between_vpcs_across_regions_both_ways() -> None:
-    f = vpn_fabric()
+@pytest.mark.parametrize("region_b", ["us-east-1", "eu-west-1"])
+def test_vpn_between_vpcs_same_or_other_region_both_ways(region_b: str) -> None:
+    f = vpn_fabric(region_b=region_b)
     there = f.can_reach("vpc-a", "10.2.5.5")
     assert there.reachable and "internet" in there.hops and there.hops[-1] == "vpc-b"
     back = f.can_reach("10.2.5.5", "vpc-a")
