@@ -277,3 +277,13 @@ def test_tls_other_ca_and_missing_client_cert_refused(world: dict) -> None:
 def test_tls_client_checks_server_name(world: dict) -> None:
     r = tls(world, world["alice"], server_name="vpn.elsewhere.test")
     assert not r.accepted and r.client_error is not None and "mismatch" in r.client_error.lower()
+
+
+def test_tls12_also_works_and_refuses_revoked(world: dict) -> None:
+    r = tls(world, world["alice"], max_version="TLSv1.2")
+    assert r.accepted and r.tls_version == "TLSv1.2" and "GCM" in (r.cipher or "")
+    r = tls(world, world["mallory"], max_version="TLSv1.2")
+    # In TLS 1.2 the server refuses inside the handshake: the client sees the alert at once.
+    assert not r.accepted and r.server_error == "certificate revoked" and "revoked" in (r.client_error or "")
+    with pytest.raises(ConfigError, match="max_version"):
+        tls(world, world["alice"], max_version="SSLv3")

@@ -545,14 +545,19 @@ def _reason(exc: BaseException) -> str:
 
 def mutual_tls_check(*, ca_pem: str, server: Issued, client: Issued | None, server_name: str,
                      crl: x509.CertificateRevocationList | None = None,
-                     client_trusts_pem: str | None = None, timeout: float = 10.0) -> TlsResult:
+                     client_trusts_pem: str | None = None, max_version: str | None = None,
+                     timeout: float = 10.0) -> TlsResult:
     """Run one TLS handshake on 127.0.0.1 where the server *requires* a client certificate.
 
     The server trusts ``ca_pem`` for clients (and checks ``crl`` for the leaf, like OpenVPN's
     ``crl-verify``); the client trusts ``client_trusts_pem`` (default ``ca_pem``) and checks that
-    the server's certificate covers ``server_name``. Returns what happened; never raises for a
+    the server's certificate covers ``server_name``. ``max_version="TLSv1.2"`` caps the client
+    (OpenVPN 2.6 negotiates TLS 1.3 by default). Returns what happened; never raises for a
     refused handshake.
     """
+    versions = {"TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
+    if max_version is not None and max_version not in versions:
+        raise ConfigError(f"max_version: {max_version!r} is not one of {', '.join(versions)}")
     result: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="vpnlearn-tls-") as d:
         s_cert = _write(d, "server.crt", server.cert_pem())
@@ -567,6 +572,8 @@ def mutual_tls_check(*, ca_pem: str, server: Issued, client: Issued | None, serv
             sctx.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
         cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         cctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        if max_version is not None:
+            cctx.maximum_version = versions[max_version]
         cctx.load_verify_locations(cadata=client_trusts_pem or ca_pem)
         if client is not None:
             cctx.load_cert_chain(_write(d, "client.crt", client.cert_pem()),
