@@ -70,8 +70,8 @@ def _numeric_probe(q: Question) -> list[tuple[float, bool]]:
     probes = []
     for x in out:
         first = next((a for a in q.answers if a.type != "default" and (
-            (a.range is not None and a.range[0] <= x < a.range[1]) or (a.value is not None and a.value == x))),
-            None)
+            (a.range is not None and a.range[0] <= x < a.range[1])
+            or (a.value is not None and a.value == x))), None)
         probes.append((x, bool(first and first.correct)))
     return probes
 

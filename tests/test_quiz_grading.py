@@ -62,7 +62,8 @@ def test_parse_number_rejects(text):
 def test_string_case_fuzzy_and_default():
     s = q(type="string", answers=[
         {"answer": "IKE_SA_INIT", "correct": True, "feedback": "yes"},
-        {"answer": "IKE_AUTH", "correct": False, "match_case": True, "feedback": "that is the second exchange"},
+        {"answer": "IKE_AUTH", "correct": False, "match_case": True,
+         "feedback": "that is the second exchange"},
         {"type": "default", "feedback": "no"},
     ])
     assert grade(s, "  ike_sa_init ").correct

@@ -131,7 +131,7 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(file, 0, f"cannot read the file: {exc}")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -373,13 +373,15 @@ def bank_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     return files
 
 
-def check_paths(paths: Iterable[str | os.PathLike]) -> list[Problem]:
-    """Every problem in every bank under ``paths``, including ids repeated across files."""
+def _scan(paths: Iterable[str | os.PathLike]) -> tuple[list[Problem], dict[Path, Any]]:
+    """Parse and check every bank under ``paths`` once: (all problems, parsed data per file)."""
     problems: list[Problem] = []
+    parsed: dict[Path, Any] = {}
     seen: dict[str, tuple[str, int]] = {}
+    paths = list(paths)
     files = bank_files(paths)
     if not files:
-        return [Problem(", ".join(map(str, paths)), 0, "no .yaml bank files found")]
+        return [Problem(", ".join(map(str, paths)), 0, "no .yaml bank files found")], parsed
     for f in files:
         if not f.exists():
             problems.append(Problem(str(f), 0, "no such file"))
@@ -388,6 +390,7 @@ def check_paths(paths: Iterable[str | os.PathLike]) -> list[Problem]:
         problems.extend(parse_problems)
         if data is None:
             continue
+        parsed[f] = data
         problems.extend(check_bank_data(data, file=str(f)))
         qs = data.get("questions") if isinstance(data, dict) else None
         if isinstance(qs, list):
@@ -400,7 +403,12 @@ def check_paths(paths: Iterable[str | os.PathLike]) -> list[Problem]:
                                                 q["id"], "id"))
                     else:
                         seen[q["id"]] = (str(f), ln)
-    return sort_problems(problems)
+    return sort_problems(problems), parsed
+
+
+def check_paths(paths: Iterable[str | os.PathLike]) -> list[Problem]:
+    """Every problem in every bank under ``paths``, including ids repeated across files."""
+    return _scan(paths)[0]
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
@@ -414,14 +422,7 @@ def _raise(problems: list[Problem], what: str) -> None:
         raise BankError(f"{len(problems)} problem(s) in {what}:\n{lines}", problems=problems)
 
 
-def load_bank(path: str | os.PathLike) -> Bank:
-    """Load and validate one bank file. Raises :class:`BankError` listing every problem."""
-    path = Path(path)
-    data, problems = read_yaml(path)
-    if data is not None:
-        problems += check_bank_data(data, file=str(path))
-        problems += [p for p in check_paths([path]) if "duplicate id" in p.message]
-    _raise(problems, str(path))
+def _bank_from(path: Path, data: Any) -> Bank:
     if "mix" in data:
         return Bank(topic=str(data.get("topic") or path.stem), title=data["title"], questions=(),
                     file=str(path), mix_topics=tuple(data["mix"]["topics"]),
@@ -430,6 +431,14 @@ def load_bank(path: str | os.PathLike) -> Bank:
         Question.from_dict(q, topic=data["topic"], file=str(path), line=q.line) for q in data["questions"]
     )
     return Bank(topic=data["topic"], title=data["title"], questions=questions, file=str(path))
+
+
+def load_bank(path: str | os.PathLike) -> Bank:
+    """Load and validate one bank file. Raises :class:`BankError` listing every problem."""
+    path = Path(path)
+    problems, parsed = _scan([path])
+    _raise(problems, str(path))
+    return _bank_from(path, parsed[path])
 
 
 def default_bank_dir() -> Path:
@@ -443,10 +452,11 @@ def default_bank_dir() -> Path:
 def load_all(bank_dir: str | os.PathLike | None = None) -> dict[str, Bank]:
     """Every bank in ``bank_dir`` by topic name (file stem for mix banks), checked together."""
     d = Path(bank_dir) if bank_dir is not None else default_bank_dir()
-    _raise(check_paths([d]), str(d))
+    problems, parsed = _scan([d])
+    _raise(problems, str(d))
     banks = {}
-    for f in bank_files([d]):
-        bank = load_bank(f)
+    for f, data in parsed.items():
+        bank = _bank_from(f, data)
         banks[bank.topic] = bank
     return banks
 
