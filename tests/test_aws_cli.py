@@ -1,0 +1,134 @@
+"""`vpnlearn aws check`: output text and exit codes, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vpnlearn import cli
+from vpnlearn.aws import cli as aws_cli
+
+DATA = Path(__file__).parent / "data"
+FILES = [str(DATA / "describe-vpn-connections.json"), str(DATA / "describe-customer-gateways.json"),
+         str(DATA / "describe-vpn-gateways.json")]
+
+
+def vpnlearn(*args):
+    return subprocess.run([sys.executable, "-m", "vpnlearn", *args], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).parent.parent)
+
+
+def bad_file(tmp_path):
+    doc = json.loads(Path(FILES[0]).read_text())
+    t = doc["VpnConnections"][0]["Options"]["TunnelOptions"][1]
+    t["PreSharedKey"] = "0abc"
+    t["ReplayWindowSize"] = 4096
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps(doc))
+    return str(p)
+
+
+def test_check_example_prints_the_warning_and_exits_0():
+    r = vpnlearn("aws", "check", *FILES)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("checked 1 VPN connection(s), 1 customer gateway(s), 1 VPN gateway(s)")
+    assert "WARNING VpnConnections[0].VgwTelemetry[1].Status = 'DOWN'" in lines
+    assert any("[TUN-STATUS-DOWN]" in line and "IPSEC IS DOWN" in line for line in lines)
+    assert "        https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnConnection.html" in lines
+    assert lines[-1] == "0 error(s), 1 warning(s)"
+
+
+def test_strict_makes_warnings_fail():
+    assert vpnlearn("aws", "check", "--strict", *FILES).returncode == 1
+
+
+def test_errors_exit_1_with_paths_and_links(tmp_path):
+    r = vpnlearn("aws", "check", bad_file(tmp_path), FILES[1], FILES[2])
+    assert r.returncode == 1
+    out = r.stdout
+    assert "ERROR   VpnConnections[0].Options.TunnelOptions[1].PreSharedKey = '***'" in out
+    assert "ERROR   VpnConnections[0].Options.TunnelOptions[1].ReplayWindowSize = 4096" in out
+    assert "[TUN-PSK-LEADING-ZERO]" in out and "[TUN-PSK-LENGTH]" in out and "[TUN-REPLAY-WINDOW]" in out
+    assert "API_VpnTunnelOptionsSpecification.html" in out
+    assert out.splitlines()[-1] == "3 error(s), 1 warning(s)"
+    assert "0abc" not in out
+
+
+def test_errors_only_and_json(tmp_path):
+    path = bad_file(tmp_path)
+    r = vpnlearn("aws", "check", "--errors-only", path)
+    assert "WARNING" not in r.stdout and r.returncode == 1
+    r = vpnlearn("aws", "check", "--json", path)
+    doc = json.loads(r.stdout)
+    assert doc["errors"] == 3 and doc["warnings"] == 1
+    assert {f["rule_id"] for f in doc["findings"]} >= {"TUN-PSK-LEADING-ZERO", "TUN-REPLAY-WINDOW"}
+    assert all(f["doc_url"].startswith("https://docs.aws.amazon.com/") for f in doc["findings"])
+
+
+def test_region_turns_a_regional_reserved_asn_into_an_error(tmp_path):
+    p = tmp_path / "cgw.json"
+    p.write_text(json.dumps({"CustomerGateways": [
+        {"CustomerGatewayId": "cgw-1", "BgpAsn": "9059", "IpAddress": "198.51.100.1", "Type": "ipsec.1"}]}))
+    assert vpnlearn("aws", "check", str(p)).returncode == 0
+    r = vpnlearn("aws", "check", "--region", "eu-west-1", str(p))
+    assert r.returncode == 1 and "ERROR   CustomerGateways[0].BgpAsn = 9059" in r.stdout
+
+
+def test_malformed_json_exits_2_with_line_and_column(tmp_path):
+    p = tmp_path / "broken.json"
+    p.write_text('{\n  "VpnConnections": [\n    {"VpnConnectionId": "vpn-1"\n  ]\n}\n')
+    r = vpnlearn("aws", "check", str(p))
+    assert r.returncode == 2
+    assert "broken.json" in r.stderr and "line 4, column 3" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_cidr_that_does_not_parse_exits_2_with_the_path(tmp_path):
+    doc = json.loads(Path(FILES[0]).read_text())
+    doc["VpnConnections"][0]["Options"]["TunnelOptions"][0]["TunnelInsideCidr"] = "169.254.44.88/40"
+    p = tmp_path / "cidr.json"
+    p.write_text(json.dumps(doc))
+    r = vpnlearn("aws", "check", str(p))
+    assert r.returncode == 2
+    assert "VpnConnections[0].Options.TunnelOptions[0].TunnelInsideCidr" in r.stderr
+
+
+def test_unknown_algorithm_exits_2_with_the_path(tmp_path):
+    doc = json.loads(Path(FILES[0]).read_text())
+    doc["VpnConnections"][0]["Options"]["TunnelOptions"][1]["Phase1IntegrityAlgorithms"][0]["Value"] = "MD5"
+    p = tmp_path / "alg.json"
+    p.write_text(json.dumps(doc))
+    r = vpnlearn("aws", "check", str(p))
+    assert r.returncode == 2
+    assert "TunnelOptions[1].Phase1IntegrityAlgorithms[0].Value" in r.stderr and "MD5" in r.stderr
+
+
+def test_aws_without_sub_command_prints_help_and_exits_2():
+    r = vpnlearn("aws")
+    assert r.returncode == 2 and "check" in r.stdout
+
+
+def test_missing_file_exits_2():
+    r = vpnlearn("aws", "check", "/nonexistent/x.json")
+    assert r.returncode == 2 and "cannot read file" in r.stderr
+
+
+def test_adding_a_sub_command_is_one_function(monkeypatch, capsys):
+    def add_hello(sub):
+        p = sub.add_parser("hello")
+        p.set_defaults(func=lambda args: print("hello from aws") or 0)
+
+    monkeypatch.setattr(aws_cli, "SUBCOMMANDS", [*aws_cli.SUBCOMMANDS, add_hello])
+    assert cli.main(["aws", "hello"]) == 0
+    assert capsys.readouterr().out == "hello from aws\n"
+
+
+@pytest.mark.parametrize("args", [["aws", "check", "--help"]])
+def test_help(args):
+    r = vpnlearn(*args)
+    assert r.returncode == 0 and "--region" in r.stdout and "FILE.json" in r.stdout
