@@ -12,7 +12,7 @@ import warnings
 import pytest
 
 from vpnlearn.aws.network import (
-    RULES,
+    ROUTING_RULES,
     VPC,
     Origin,
     PrefixList,
@@ -139,7 +139,7 @@ def test_prefix_list_validation() -> None:
 
 
 def test_every_rule_has_an_aws_url() -> None:
-    for rule in RULES.values():
+    for rule in ROUTING_RULES.values():
         assert rule.url.startswith("https://"), rule.rule_id
         assert "amazon" in rule.url or "aws" in rule.url
 
@@ -174,7 +174,7 @@ def test_local_route_beats_more_specific_propagated(table: RouteTable) -> None:
     assert result.decided_by == "VPC-RT-LOCAL"
     step = next(s for s in result.steps if s.rule_id == "VPC-RT-LOCAL")
     assert [str(r.destination) for r in step.eliminated] == ["10.0.5.0/24"]
-    assert step.url == RULES["VPC-RT-LOCAL"].url
+    assert step.url == ROUTING_RULES["VPC-RT-LOCAL"].url
     # Outside the VPC the same kind of route is used.
     table.add_route(prop("10.9.0.0/24", Source.DX_BGP))
     assert table.lookup("10.9.0.1").target == VGW

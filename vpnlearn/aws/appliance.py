@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vpnlearn.aws.network import (
-    RULES,
+    ROUTING_RULES,
     VPC,
     IPAddress,
     IPNetwork,
@@ -69,7 +69,7 @@ class Delivery:
 
     ``delivered`` is True when it reached its destination (inside the VPC, or at the remote site over the
     appliance's tunnel). ``hops`` lists where it went; ``dropped_at`` and ``reason`` say where and why it
-    stopped; ``rule_id`` names the rule (a key of ``RULES``) behind the drop, if any.
+    stopped; ``rule_id`` names the rule (a key of ``ROUTING_RULES``) behind the drop, if any.
     """
 
     source: IPAddress
@@ -84,7 +84,7 @@ class Delivery:
     @property
     def url(self) -> str:
         """The AWS documentation page of ``rule_id`` (empty if none)."""
-        rule = RULES.get(self.rule_id)
+        rule = ROUTING_RULES.get(self.rule_id)
         return rule.url if rule else ""
 
 

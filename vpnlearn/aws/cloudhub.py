@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vpnlearn.aws.network import RULES, VPC, IPAddress, IPNetwork, Source, parse_cidr, parse_ip
+from vpnlearn.aws.network import ROUTING_RULES, VPC, IPAddress, IPNetwork, Source, parse_cidr, parse_ip
 from vpnlearn.aws.routing import PathChoice, Step, VgwRouter, _explain
 from vpnlearn.aws.rules import CGW_RESERVED_ASNS, URL_CGW_OPTIONS
 from vpnlearn.errors import ConfigError
@@ -117,7 +117,7 @@ class CloudHub:
             raise ConfigError(f"{what}: field name is already used")
         if routing != "bgp":
             raise ConfigError(f"{what}: field routing must be 'bgp': CloudHub needs dynamically routed VPN "
-                              f"connections ({RULES['CLOUDHUB-ONE-VGW'].url})")
+                              f"connections ({ROUTING_RULES['CLOUDHUB-ONE-VGW'].url})")
         if not isinstance(asn, int) or isinstance(asn, bool) or not 1 <= asn <= 0xFFFFFFFF:
             raise ConfigError(f"{what}: field asn must be an ASN 1..4294967295, got {asn!r}")
         reserved = CGW_RESERVED_ASNS.get(asn)
@@ -142,14 +142,14 @@ class CloudHub:
                 self._problem(
                     f"{what}: field asn {asn} is already used by site {other.name}; each customer gateway "
                     f"needs "
-                    f"a unique BGP ASN ({RULES['CLOUDHUB-UNIQUE-ASN'].url}) - otherwise each site drops "
-                    "the other's routes, whose AS_PATH holds its own ASN")
+                    f"a unique BGP ASN ({ROUTING_RULES['CLOUDHUB-UNIQUE-ASN'].url}) - otherwise each site "
+                    "drops the other's routes, whose AS_PATH holds its own ASN")
             for i, a in enumerate(nets):
                 for b in other.prefixes:
                     if a.version == b.version and a.overlaps(b):
                         self._problem(f"{what}: field prefixes[{i}] {a} overlaps site {other.name}'s {b}; "
                                       f"the sites must not have overlapping IP ranges "
-                                      f"({RULES['CLOUDHUB-NO-OVERLAP'].url})")
+                                      f"({ROUTING_RULES['CLOUDHUB-NO-OVERLAP'].url})")
         if self.vgw.vpc is not None:
             for i, a in enumerate(nets):
                 for b in self.vgw.vpc.cidrs:

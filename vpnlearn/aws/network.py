@@ -15,7 +15,7 @@ A :class:`Route` carries three things a learner must keep apart:
   (Direct Connect BGP, a VPN static route, or VPN BGP), which decides ties between propagated
   routes (aws-facts §2.2).
 
-Every AWS rule used here is in :data:`RULES` with the AWS documentation page it comes from.
+Every AWS rule used here is in :data:`ROUTING_RULES` with the AWS documentation page it comes from.
 
 Example::
 
@@ -39,7 +39,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 __all__ = [
-    "RULES",
+    "ROUTING_RULES",
     "VPC",
     "IPAddress",
     "IPNetwork",
@@ -47,7 +47,7 @@ __all__ = [
     "PrefixList",
     "Route",
     "RouteTable",
-    "Rule",
+    "RoutingRule",
     "Source",
     "Subnet",
     "Target",
@@ -64,7 +64,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Rule:
+class RoutingRule:
     """One AWS routing fact: an id the code and its explanations refer to, what it says, and where."""
 
     rule_id: str
@@ -72,122 +72,124 @@ class Rule:
     url: str
 
 
-_RULE_ROWS: tuple[Rule, ...] = (
+_R = RoutingRule
+
+_RULE_ROWS: tuple[RoutingRule, ...] = (
     # --- VPC route tables (aws-facts §2.2) -------------------------------------------------------
-    Rule("VPC-RT-LPM", "Longest prefix match: the most specific route that matches the destination wins "
+    _R("VPC-RT-LPM", "Longest prefix match: the most specific route that matches the destination wins "
          "(10.10.2.15/32 has priority over 10.10.2.0/24). IPv4 and IPv6 routes are independent.",
          "https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html"),
-    Rule("VPC-RT-LOCAL", "If propagated routes from a Site-to-Site VPN or Direct Connect overlap the VPC's "
+    _R("VPC-RT-LOCAL", "If propagated routes from a Site-to-Site VPN or Direct Connect overlap the VPC's "
          "local route, the local route is most preferred even if the propagated routes are more specific.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html#vpn-route-priority"),
-    Rule("VPC-RT-STATIC", "Same destination: a static route (internet gateway, NAT gateway, network "
+    _R("VPC-RT-STATIC", "Same destination: a static route (internet gateway, NAT gateway, network "
          "interface, instance, gateway VPC endpoint, transit gateway, VPC peering, Gateway Load Balancer "
          "endpoint) wins over a propagated route.",
          "https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html"),
-    Rule("VPC-RT-STATIC-OVER-PL", "A static CIDR route beats an overlapping (matching) prefix-list route.",
+    _R("VPC-RT-STATIC-OVER-PL", "A static CIDR route beats an overlapping (matching) prefix-list route.",
          "https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html"),
-    Rule("VPC-RT-PL-OVER-PROP", "A prefix-list route beats a matching propagated route.",
+    _R("VPC-RT-PL-OVER-PROP", "A prefix-list route beats a matching propagated route.",
          "https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html"),
-    Rule("VPC-RT-PL-RANDOM", "If several prefix lists overlap with different targets, one is chosen at "
+    _R("VPC-RT-PL-RANDOM", "If several prefix lists overlap with different targets, one is chosen at "
          "random and then stays fixed. (This model picks the lowest prefix-list id, so that the same "
          "table always gives the same answer, and says so in the reason.)",
          "https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html"),
-    Rule("VPC-RT-PROP-ORDER", "Among propagated routes for the same destination: Direct Connect BGP, then "
+    _R("VPC-RT-PROP-ORDER", "Among propagated routes for the same destination: Direct Connect BGP, then "
          "VPN static, then VPN BGP.",
          "https://docs.aws.amazon.com/vpc/latest/userguide/route-tables-priority.html"),
-    Rule("VPC-RT-DUP-STATIC", "A route table holds at most one non-propagated route per destination "
+    _R("VPC-RT-DUP-STATIC", "A route table holds at most one non-propagated route per destination "
          "(CreateRoute fails with RouteAlreadyExists; use ReplaceRoute).",
          "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateRoute.html"),
-    Rule("VPC-PROP-LIMIT", "At most 100 BGP-advertised (propagated) routes per route table; not adjustable. "
+    _R("VPC-PROP-LIMIT", "At most 100 BGP-advertised (propagated) routes per route table; not adjustable. "
          "If you need more prefixes, advertise a default route.",
          "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html"),
-    Rule("VPC-CIDR-SIZE", "An IPv4 VPC CIDR block and an IPv4 subnet CIDR block are between /16 and /28.",
+    _R("VPC-CIDR-SIZE", "An IPv4 VPC CIDR block and an IPv4 subnet CIDR block are between /16 and /28.",
          "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html"),
-    Rule("VPC-SUBNET-IN-VPC", "A subnet's CIDR is a subset of one of its VPC's CIDR blocks and does not "
+    _R("VPC-SUBNET-IN-VPC", "A subnet's CIDR is a subset of one of its VPC's CIDR blocks and does not "
          "overlap another subnet of that VPC.",
          "https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html"),
     # --- Propagation (aws-facts §2.1) ------------------------------------------------------------
-    Rule("PROP-WHEN-UP", "With route propagation on, a VPN's static prefixes, or its BGP-advertised "
+    _R("PROP-WHEN-UP", "With route propagation on, a VPN's static prefixes, or its BGP-advertised "
          "prefixes, propagate into the route table when the VPN connection is UP.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html#vpn-configure-routing"),
-    Rule("PROP-STALE", "If the connection is interrupted but the VPN connection remains UP, propagated "
+    _R("PROP-STALE", "If the connection is interrupted but the VPN connection remains UP, propagated "
          "routes are not automatically removed; you may need to turn off propagation to fail over to a "
          "static route.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html"),
-    Rule("VGW-CGW-DYNAMIC-LIMIT", "A customer gateway can advertise at most 100 dynamic routes to a virtual "
+    _R("VGW-CGW-DYNAMIC-LIMIT", "A customer gateway can advertise at most 100 dynamic routes to a virtual "
          "private gateway (1,000 to a transit gateway); not adjustable.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html"),
-    Rule("VGW-FORWARDS-KNOWN", "The VGW forwards only to prefixes it knows from BGP, static entries, or the "
+    _R("VGW-FORWARDS-KNOWN", "The VGW forwards only to prefixes it knows from BGP, static entries, or the "
          "attached VPC's CIDR.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html"),
-    Rule("VGW-NO-IPV6", "IPv6 inside VPN tunnels is supported only on a transit gateway; virtual private "
+    _R("VGW-NO-IPV6", "IPv6 inside VPN tunnels is supported only on a transit gateway; virtual private "
          "gateways do not support IPv6 (a VPN connection carries IPv4 or IPv6, never both).",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/ipv4-ipv6.html"),
-    Rule("VGW-ONE-VPC", "A virtual private gateway attaches to one VPC at a time.",
+    _R("VGW-ONE-VPC", "A virtual private gateway attaches to one VPC at a time.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html"),
     # --- VGW path selection (aws-facts §2.3, §2.4) ----------------------------------------------
-    Rule("VGW-PATH-LPM", "Longest prefix match applies first.",
+    _R("VGW-PATH-LPM", "Longest prefix match applies first.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html#vpn-route-priority"),
-    Rule("VGW-PATH-SOURCE", "Same prefix: BGP routes from Direct Connect, then manually added VPN static "
+    _R("VGW-PATH-SOURCE", "Same prefix: BGP routes from Direct Connect, then manually added VPN static "
          "routes, then BGP routes from a Site-to-Site VPN.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html#vpn-route-priority"),
-    Rule("VGW-PATH-ASPATH", "Matching prefixes, each VPN using BGP: the shortest AS PATH is preferred.",
+    _R("VGW-PATH-ASPATH", "Matching prefixes, each VPN using BGP: the shortest AS PATH is preferred.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html#vpn-route-priority"),
-    Rule("VGW-PATH-MED", "AS PATHs of the same length and the same first AS in the AS_SEQUENCE: the lowest "
+    _R("VGW-PATH-MED", "AS PATHs of the same length and the same first AS in the AS_SEQUENCE: the lowest "
          "MED is preferred (MEDs are compared only then).",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html#vpn-route-priority"),
-    Rule("VGW-ONE-TUNNEL", "AWS selects one of the two tunnels as the primary egress path; on a VGW one "
+    _R("VGW-ONE-TUNNEL", "AWS selects one of the two tunnels as the primary egress path; on a VGW one "
          "tunnel across all the gateway's VPN connections is selected. Allow asymmetric routing.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html"),
-    Rule("VGW-TUNNEL-STATIC-RANDOM", "Static VPN, both tunnels up: AWS uses one randomly chosen preferred "
+    _R("VGW-TUNNEL-STATIC-RANDOM", "Static VPN, both tunnels up: AWS uses one randomly chosen preferred "
          "tunnel and you cannot configure which.",
          "https://repost.aws/knowledge-center/vpn-configure-tunnel-preference"),
-    Rule("VGW-TUNNEL-MAINT-MED", "During tunnel endpoint updates AWS sets a lower outbound MED on the tunnel "
+    _R("VGW-TUNNEL-MAINT-MED", "During tunnel endpoint updates AWS sets a lower outbound MED on the tunnel "
          "that stays up.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html#routing-vpn-tunnel-updates"),
     # --- Transit gateway (aws-facts §2.5, §1.8) --------------------------------------------------
-    Rule("TGW-ORDER", "TGW route evaluation: most specific route first; same CIDR: static, prefix-list "
+    _R("TGW-ORDER", "TGW route evaluation: most specific route first; same CIDR: static, prefix-list "
          "referenced, VPC-propagated, Direct Connect gateway-propagated, Connect-propagated, private-IP VPN-"
          "propagated, Site-to-Site VPN-propagated (tail after VPN UNCONFIRMED in aws-facts §2.5).",
          "https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html"),
-    Rule("TGW-ECMP", "ECMP across VPN tunnels needs a transit gateway with VpnEcmpSupport (enabled by "
+    _R("TGW-ECMP", "ECMP across VPN tunnels needs a transit gateway with VpnEcmpSupport (enabled by "
          "default) and dynamic (BGP) routing; it is not supported with static routing nor on a VGW.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html"),
-    Rule("TGW-BGP", "Model choice: among a TGW's VPN BGP routes for the same CIDR, shortest AS_PATH then "
+    _R("TGW-BGP", "Model choice: among a TGW's VPN BGP routes for the same CIDR, shortest AS_PATH then "
          "lowest "
          "MED, as the VGW (VPNRoutingTypes.html) and Cloud WAN pages document; the fact sheet does not list "
          "these tie-breakers for a TGW.",
          "https://docs.aws.amazon.com/network-manager/latest/cloudwan/cloudwan-route-evaluation.html"),
     # --- CloudHub (aws-facts §4) -----------------------------------------------------------------
-    Rule("CLOUDHUB-ONE-VGW", "CloudHub uses a single virtual private gateway with a dynamically routed VPN "
+    _R("CLOUDHUB-ONE-VGW", "CloudHub uses a single virtual private gateway with a dynamically routed VPN "
          "connection from each site.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPN_CloudHub.html"),
-    Rule("CLOUDHUB-UNIQUE-ASN", "Each customer gateway has a unique BGP ASN.",
+    _R("CLOUDHUB-UNIQUE-ASN", "Each customer gateway has a unique BGP ASN.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPN_CloudHub.html"),
-    Rule("CLOUDHUB-NO-OVERLAP", "The sites must not have overlapping IP ranges.",
+    _R("CLOUDHUB-NO-OVERLAP", "The sites must not have overlapping IP ranges.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPN_CloudHub.html"),
-    Rule("CLOUDHUB-READVERTISE", "The VGW re-advertises each site's routes to each BGP peer so sites can "
+    _R("CLOUDHUB-READVERTISE", "The VGW re-advertises each site's routes to each BGP peer so sites can "
          "reach each other.",
          "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPN_CloudHub.html"),
     # --- Software appliance (aws-facts §5) -------------------------------------------------------
-    Rule("EC2-SRC-DST-CHECK", "Source/destination checking is on by default; it must be disabled on an "
+    _R("EC2-SRC-DST-CHECK", "Source/destination checking is on by default; it must be disabled on an "
          "instance that routes other hosts' traffic (NAT, routing, firewalls, VPN gateways).",
          "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyInstanceAttribute.html"),
-    Rule("APPLIANCE-HA", "A software VPN appliance is a single point of failure; HA needs several VPN "
+    _R("APPLIANCE-HA", "A software VPN appliance is a single point of failure; HA needs several VPN "
          "instances and a monitor that reroutes the affected subnets to a working instance (your job).",
          "https://docs.aws.amazon.com/whitepapers/latest/aws-vpc-connectivity-options/"
          "appendix-a-high-level-ha-architecture-for-software-vpn-instances.html"),
     # --- VPC to VPC (aws-facts §6) ---------------------------------------------------------------
-    Rule("PEERING-NOT-TRANSITIVE", "VPC peering is not transitive.",
+    _R("PEERING-NOT-TRANSITIVE", "VPC peering is not transitive.",
          "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html"),
-    Rule("PEERING-NO-EDGE", "No edge-to-edge routing: a peer cannot use the other VPC's VPN connection, "
+    _R("PEERING-NO-EDGE", "No edge-to-edge routing: a peer cannot use the other VPC's VPN connection, "
          "Direct Connect, internet gateway, NAT device or gateway endpoint.",
          "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html"),
-    Rule("PEERING-NO-OVERLAP", "Peered VPCs must not have overlapping IPv4 or IPv6 CIDRs.",
+    _R("PEERING-NO-OVERLAP", "Peered VPCs must not have overlapping IPv4 or IPv6 CIDRs.",
          "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html"),
 )
 
-RULES: dict[str, Rule] = {rule.rule_id: rule for rule in _RULE_ROWS}
+ROUTING_RULES: dict[str, RoutingRule] = {rule.rule_id: rule for rule in _RULE_ROWS}
 """Every AWS routing fact this area uses, by rule id, each with its AWS documentation URL."""
 
 
@@ -234,7 +236,7 @@ def parse_ip(value: str | IPAddress, *, field: str, what: str = "") -> IPAddress
 
 
 def _rule_text(rule_id: str) -> str:
-    rule = RULES[rule_id]
+    rule = ROUTING_RULES[rule_id]
     return f"[{rule.rule_id}] {rule.description} ({rule.url})"
 
 

@@ -43,7 +43,7 @@ from enum import Enum
 
 from vpnlearn.aws.network import (
     PROPAGATED_SOURCES,
-    RULES,
+    ROUTING_RULES,
     VPC,
     IPAddress,
     IPNetwork,
@@ -109,7 +109,7 @@ class Step:
     @property
     def url(self) -> str:
         """The AWS documentation page of the rule (empty for bookkeeping steps such as MATCH)."""
-        rule = RULES.get(self.rule_id)
+        rule = ROUTING_RULES.get(self.rule_id)
         return rule.url if rule else ""
 
     def describe(self) -> str:
@@ -201,7 +201,7 @@ def lookup(table: RouteTable, destination: str | IPAddress) -> Lookup:
     """Choose the route a VPC route table uses for ``destination``, with the steps that decided it.
 
     The order is AWS's documented one (see the module docstring); each :class:`Step` names its rule
-    id (a key of :data:`vpnlearn.aws.network.RULES`, which carries the documentation URL).
+    id (a key of :data:`vpnlearn.aws.network.ROUTING_RULES`, which carries the documentation URL).
     """
     ip = parse_ip(destination, field="destination", what=f"route table {table.id} lookup")
     steps: list[Step] = []
@@ -423,7 +423,7 @@ class VgwRouter:
         if self.vpc is not None and self.vpc is not vpc:
             raise ConfigError(f"virtual private gateway {self.id}: field vpc: already attached to "
                               f"{self.vpc.id}; a VGW attaches to one VPC at a time "
-                              f"({RULES['VGW-ONE-VPC'].url})")
+                              f"({ROUTING_RULES['VGW-ONE-VPC'].url})")
         self.vpc = vpc
 
     def enable_propagation(self, table: RouteTable) -> PropagationResult:
@@ -471,7 +471,8 @@ class VgwRouter:
                               "(https://docs.aws.amazon.com/vpn/latest/s2svpn/your-cgw.html)")
         if len(prefixes) > MAX_CGW_DYNAMIC_ROUTES_TO_VGW:
             raise ConfigError(f"{what}: field static_prefixes has {len(prefixes)} routes; at most 100 static "
-                              f"routes per VPN connection to a VGW ({RULES['VGW-CGW-DYNAMIC-LIMIT'].url})")
+                              "routes per VPN connection to a VGW "
+                              f"({ROUTING_RULES['VGW-CGW-DYNAMIC-LIMIT'].url})")
         if len(tunnels) != 2 or len(set(tunnels)) != 2:
             raise ConfigError(f"{what}: field tunnels must name two different tunnels "
                               "(https://docs.aws.amazon.com/vpn/latest/s2svpn/VPC_VPN.html)")
@@ -482,7 +483,7 @@ class VgwRouter:
     def _ipv4_only(net: IPNetwork, what: str, field: str) -> None:
         if net.version != 4:
             raise ConfigError(f"{what}: field {field} {net}: a VPN on a virtual private gateway carries IPv4 "
-                              f"only ({RULES['VGW-NO-IPV6'].url})")
+                              f"only ({ROUTING_RULES['VGW-NO-IPV6'].url})")
 
     def _conn(self, connection: str) -> _Connection:
         if connection not in self._connections:
@@ -558,7 +559,7 @@ class VgwRouter:
             self.events.append(
                 f"{connection}/{tunnel}: prefix {net} would be route {lost + 1}; at most "
                 f"{MAX_CGW_DYNAMIC_ROUTES_TO_VGW} dynamic routes to a VGW "
-                f"({RULES['VGW-CGW-DYNAMIC-LIMIT'].url}): "
+                f"({ROUTING_RULES['VGW-CGW-DYNAMIC-LIMIT'].url}): "
                 f"BGP session reset (Cease, Maximum Number of Prefixes Reached), {lost} prefixes withdrawn")
             return self.propagate()
         table[net] = (path, med)
@@ -596,7 +597,7 @@ class VgwRouter:
         if net not in conn.static_prefixes:
             if len(conn.static_prefixes) >= MAX_CGW_DYNAMIC_ROUTES_TO_VGW:
                 raise ConfigError(f"{what}: field prefix {net}: at most 100 static routes per VPN "
-                                  f"connection to a VGW ({RULES['VGW-CGW-DYNAMIC-LIMIT'].url})")
+                                  f"connection to a VGW ({ROUTING_RULES['VGW-CGW-DYNAMIC-LIMIT'].url})")
             conn.static_prefixes.append(net)
         return self.propagate()
 
@@ -785,5 +786,5 @@ def describe_limit() -> str:
     """The propagated-route quota as one sentence, with its source."""
     return (f"A VPC route table holds at most {MAX_PROPAGATED_ROUTES_PER_TABLE} propagated routes; the "
             "quota is not adjustable, so advertise a default route if you need more "
-            f"({RULES['VPC-PROP-LIMIT'].url}).")
+            f"({ROUTING_RULES['VPC-PROP-LIMIT'].url}).")
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from vpnlearn.aws.appliance import SoftwareVpn
 from vpnlearn.aws.network import (
-    RULES,
+    ROUTING_RULES,
     VPC,
     IPAddress,
     IPNetwork,
@@ -44,7 +44,7 @@ from vpnlearn.rand import RandomSource
 
 __all__ = ["OPTIONS", "Fabric", "Peering", "Reachability", "VpnLink", "compare_options"]
 
-PEERING_URL = RULES["PEERING-NOT-TRANSITIVE"].url
+PEERING_URL = ROUTING_RULES["PEERING-NOT-TRANSITIVE"].url
 INTER_REGION_PEERING_MTU = 1500
 """Inter-Region peering MTU, no jumbo frames (https://docs.aws.amazon.com/vpc/latest/peering/
 vpc-peering-basics.html)."""
@@ -99,7 +99,7 @@ class Reachability:
     @property
     def url(self) -> str:
         """The AWS documentation page of ``rule_id`` (empty if none)."""
-        rule = RULES.get(self.rule_id)
+        rule = ROUTING_RULES.get(self.rule_id)
         return rule.url if rule else ""
 
     def explain(self) -> str:
@@ -151,7 +151,8 @@ class Fabric:
         clash = va.overlaps(vb)
         if clash:
             raise ConfigError(f"peering {a} <-> {b}: field cidrs: {clash[0]} overlaps {clash[1]}; peered "
-                              f"VPCs must not have overlapping CIDRs ({RULES['PEERING-NO-OVERLAP'].url})")
+                              "VPCs must not have overlapping CIDRs "
+                              f"({ROUTING_RULES['PEERING-NO-OVERLAP'].url})")
         pcx = Peering(id or f"pcx-{a}-{b}", a, b, va.region != vb.region)
         if pcx.id in self.peerings:
             raise ConfigError(f"peering: field id {pcx.id!r} is already used")
