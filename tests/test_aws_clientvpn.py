@@ -12,6 +12,7 @@ from vpnlearn.aws.clientvpn import (
     AuthenticationOption,
     ClientVpnEndpoint,
     TargetSubnet,
+    resetting_changes,
     rules_table,
 )
 from vpnlearn.errors import ConfigError
@@ -434,3 +435,38 @@ def test_vpc_with_ipv6_block() -> None:
     assert [r.destination_cidr for r in e.routes] == ["10.0.0.0/16", "10.0.0.0/16"]
     bad = endpoint(vpc_cidrs=("banana",))
     assert any(f.path == "vpc_cidrs[0]" for f in bad.validate())
+
+
+def test_dedicated_tenancy_vpc() -> None:
+    e = good()
+    e.vpc_tenancy = "dedicated"
+    assert rules_of(e) == {"CVPN-TN-TENANCY"}
+
+
+def test_groups_after_the_200th_are_ignored() -> None:
+    # limits.html: a user can belong to at most 200 groups; later ones are ignored.
+    e = good().modify(authorization_rules=[])
+    e.authentication = (CERT, AD)
+    e.authorize_ingress("10.0.0.0/16", group="g200")
+    groups = [f"g{i}" for i in range(201)]              # g200 is the 201st group
+    d = e.authorize(groups, "10.0.1.1")
+    assert not d.allowed and "ignored" in d.reason
+    assert e.authorize(groups[1:], "10.0.1.1").allowed    # now g200 is the 200th
+
+
+def test_resetting_changes() -> None:
+    before = good()
+    assert resetting_changes(before, before.modify()) == []
+    after = before.modify(vpn_port=1194, dns_servers=("10.0.0.2",), session_timeout_hours=12)
+    after.authorize_ingress("10.1.0.0/16", all_users=True)
+    got = {f.path for f in resetting_changes(before, after, crl_changed=True)}
+    assert got == {"vpn_port", "dns_servers", "session_timeout_hours", "authorization_rules", "crl"}
+    # routes reset connections only with split tunnel (they are pushed to clients)
+    full = before.modify()
+    full.add_route("192.168.0.0/16", "subnet-a")
+    assert resetting_changes(before, full) == []
+    split = before.modify(split_tunnel=True)
+    split2 = split.modify()
+    split2.add_route("192.168.0.0/16", "subnet-a")
+    assert [f.path for f in resetting_changes(split, split2)] == ["routes"]
+    assert [f.path for f in resetting_changes(before, split)] == ["split_tunnel", "routes"]

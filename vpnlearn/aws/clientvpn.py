@@ -88,6 +88,8 @@ RULES: dict[str, Rule] = _rules(
      "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_AssociateClientVpnTargetNetwork.html"),
     ("CVPN-TN-REDUNDANCY", "AWS recommends at least two associated subnets (two AZs) for availability.",
      DOC + "cvpn-working-target.html"),
+    ("CVPN-TN-TENANCY", "Dedicated-tenancy VPCs are not supported for target networks.",
+     DOC + "cvpn-working-target.html"),
     ("CVPN-TN-NONE", "The endpoint stays pending-associate (unusable) until the first subnet is associated.",
      DOC + "cvpn-working-target.html"),
     # --- authentication (aws-facts §3.4) ---
@@ -120,6 +122,12 @@ RULES: dict[str, Rule] = _rules(
      DOC + "client-authentication.html#mutual"),
     # --- CRL (aws-facts §3.5) ---
     ("CVPN-CRL-SIZE", "A CRL holds at most 20,000 entries (not adjustable).", DOC + "limits.html"),
+    ("CVPN-RESET", "These changes reset existing client connections: server certificate, DNS servers, "
+     "split-tunnel on/off, routes (with split tunnel), CRL, authorization rules, VPN port. Lowering the "
+     "session timeout disconnects sessions older than the new value. Changes take effect up to 4 hours "
+     "after the request.", DOC + "cvpn-working-endpoints.html ; " + DOC + "cvpn-working-max-duration.html"),
+    ("CVPN-USER-GROUPS", "A user can belong to at most 200 groups; groups after the 200th are ignored.",
+     DOC + "limits.html"),
     ("CVPN-CRL-RESET", "Importing a CRL overwrites the list and resets existing client connections.",
      "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/"
      "API_ImportClientVpnClientCertificateRevocationList.html"),
@@ -326,6 +334,7 @@ FIXED_AFTER_CREATION = ("client_cidr", "transport", "authentication")
 MAX_AUTH_RULES = 200
 MAX_ROUTES_PER_ASSOCIATION = 100
 MAX_CRL_ENTRIES = 20_000
+MAX_GROUPS_PER_USER = 200
 CONNECTIONS_BY_SUBNETS = {1: 7_000, 2: 36_500, 3: 66_500, 4: 96_500, 5: 126_000}
 
 
@@ -381,6 +390,7 @@ class ClientVpnEndpoint:
     region: str = "us-east-1"
     planned_connections: int | None = None
     crl_entries: int = 0
+    vpc_tenancy: str = "default"
     target_networks: list[TargetSubnet] = field(default_factory=list)
     authorization_rules: list[AuthorizationRule] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
@@ -470,7 +480,10 @@ class ClientVpnEndpoint:
         Example from AWS: Group 1 -> 10.1.0.0/16 and Group 3 -> 0.0.0.0/0 means Group 3 cannot
         reach 10.1.0.0/16.
         """
-        groups = tuple(user_groups)
+        all_groups = tuple(user_groups)
+        groups = all_groups[:MAX_GROUPS_PER_USER]      # CVPN-USER-GROUPS: the rest are ignored
+        dropped = (f" ({len(all_groups) - MAX_GROUPS_PER_USER} group(s) after the 200th ignored)"
+                   if len(all_groups) > MAX_GROUPS_PER_USER else "")
         dest = _addr(destination_ip, "destination_ip")
         by_cidr: dict[IPv4Net, list[AuthorizationRule]] = {}
         for rule in self.authorization_rules:
@@ -486,11 +499,11 @@ class ClientVpnEndpoint:
         others = sorted(str(n) for n in by_cidr if n != best)
         shadow = f"; broader rule(s) on {', '.join(others)} are not consulted" if others else ""
         if granting:
-            why = f"longest matching rule CIDR {best} grants {granting[0].who()}{shadow}"
+            why = f"longest matching rule CIDR {best} grants {granting[0].who()}{shadow}{dropped}"
             return AuthorizationDecision(True, str(dest), str(best), rules, why)
         who = ", ".join(r.who() for r in rules)
         why = (f"longest matching rule CIDR {best} grants only {who}; the user's groups "
-               f"{list(groups)} are not among them{shadow}")
+               f"{list(groups)} are not among them{shadow}{dropped}")
         return AuthorizationDecision(False, str(dest), str(best), rules, why)
 
     def route(self, destination_ip: str) -> RouteDecision:
@@ -666,6 +679,9 @@ class ClientVpnEndpoint:
 
     def _check_targets(self, client: IPv4Net | None) -> list[Finding]:
         out: list[Finding] = []
+        if self.vpc_tenancy == "dedicated":
+            out.append(finding("vpc_tenancy", self.vpc_tenancy, "CVPN-TN-TENANCY",
+                               "the endpoint's VPC has dedicated tenancy"))
         if not self.target_networks:
             out.append(finding("target_networks", [], "CVPN-TN-NONE",
                                "no subnet associated: the endpoint is pending-associate", "warning"))
@@ -760,6 +776,40 @@ class ClientVpnEndpoint:
                                    f"{n} routes target {sid}; quota {MAX_ROUTES_PER_ASSOCIATION} "
                                    "per association"))
         return out
+
+
+# (field, what AWS calls it) for the changes that reset existing connections (CVPN-RESET).
+_RESETTING = (("server_certificate_arn", "server certificate"), ("dns_servers", "DNS servers"),
+              ("split_tunnel", "split tunnel"), ("authorization_rules", "authorization rules"),
+              ("vpn_port", "VPN port"))
+
+
+def resetting_changes(before: ClientVpnEndpoint, after: ClientVpnEndpoint, *,
+                      crl_changed: bool = False) -> list[Finding]:
+    """Which differences between two versions of an endpoint reset existing client connections.
+
+    Each is a ``warning`` finding on rule CVPN-RESET (CVPN-CRL-RESET for a new CRL). Routes count
+    only with split tunnel on (they are pushed to the clients). A lower session timeout disconnects
+    sessions older than the new value.
+    """
+    out: list[Finding] = []
+    for name, label in _RESETTING:
+        old, new = getattr(before, name), getattr(after, name)
+        if (list(old) if isinstance(old, (list, tuple)) else old) != \
+                (list(new) if isinstance(new, (list, tuple)) else new):
+            out.append(finding(name, new, "CVPN-RESET", f"changing the {label} resets existing connections",
+                               "warning"))
+    if (before.split_tunnel or after.split_tunnel) and before.pushed_routes() != after.pushed_routes():
+        out.append(finding("routes", list(after.pushed_routes()), "CVPN-RESET",
+                           "with split tunnel, changing the routes resets existing connections", "warning"))
+    if after.session_timeout_hours < before.session_timeout_hours:
+        out.append(finding("session_timeout_hours", after.session_timeout_hours, "CVPN-RESET",
+                           f"sessions older than {after.session_timeout_hours} h are disconnected",
+                           "warning"))
+    if crl_changed:
+        out.append(finding("crl", "imported", "CVPN-CRL-RESET",
+                           "importing a CRL resets existing connections", "warning"))
+    return out
 
 
 def rules_table() -> list[dict[str, str]]:
