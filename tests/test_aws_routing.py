@@ -22,6 +22,7 @@ from vpnlearn.aws.network import (
     Target,
     TargetKind,
     parse_cidr,
+    routing_rules_table,
 )
 from vpnlearn.aws.routing import (
     MAX_PROPAGATED_ROUTES_PER_TABLE,
@@ -136,6 +137,13 @@ def test_prefix_list_validation() -> None:
         PrefixList("x-1", ["10.0.0.0/8"])
     with pytest.raises(ConfigError, match="more than max_entries 1"):
         PrefixList("pl-1", ["10.0.0.0/8", "11.0.0.0/8"], max_entries=1)
+
+
+def test_routing_rules_table_filters_by_prefix() -> None:
+    rows = routing_rules_table("VGW-PATH")
+    assert [r["rule_id"] for r in rows] == [
+        "VGW-PATH-LPM", "VGW-PATH-SOURCE", "VGW-PATH-ASPATH", "VGW-PATH-MED"]
+    assert len(routing_rules_table()) == len(ROUTING_RULES)
 
 
 def test_every_rule_has_an_aws_url() -> None:
@@ -509,6 +517,21 @@ def test_propagated_route_is_overridden_by_static_after_failover_by_hand() -> No
     vgw.set_tunnel_state("vpn-1", "tunnel1", "UP")
     table.add("192.168.0.0/16", "tgw-backup")
     assert table.lookup("192.168.0.1").target.id == "tgw-backup"
+
+
+def test_stale_propagated_route_and_failover_by_disabling_propagation() -> None:
+    # PROP-STALE: the tunnel stays UP while the network behind the customer gateway is broken, so the
+    # propagated /24 stays and, being more specific, keeps winning over a static backup /16.
+    _, vgw, table = propagating()
+    vgw.add_vpn_connection("vpn-1", routing="bgp", cgw_asn=65001)
+    vgw.set_tunnel_state("vpn-1", "tunnel1", "UP")
+    vgw.advertise("vpn-1", "tunnel1", "192.168.1.0/24")
+    table.add("192.168.0.0/16", "tgw-backup")
+    assert table.lookup("192.168.1.9").target == VGW
+    res = vgw.disable_propagation(table)
+    assert [str(r.destination) for r in res.withdrawn] == ["192.168.1.0/24"]
+    assert table.lookup("192.168.1.9").target.id == "tgw-backup"
+    assert ROUTING_RULES["PROP-STALE"].url.endswith("SetUpVPNConnections.html")
 
 
 def _advertise_n(vgw: VgwRouter, n: int) -> None:

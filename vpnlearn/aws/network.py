@@ -54,6 +54,7 @@ __all__ = [
     "TargetKind",
     "parse_cidr",
     "parse_ip",
+    "routing_rules_table",
 ]
 
 
@@ -191,6 +192,13 @@ _RULE_ROWS: tuple[RoutingRule, ...] = (
 
 ROUTING_RULES: dict[str, RoutingRule] = {rule.rule_id: rule for rule in _RULE_ROWS}
 """Every AWS routing fact this area uses, by rule id, each with its AWS documentation URL."""
+
+
+def routing_rules_table(prefix: str = "") -> list[dict[str, str]]:
+    """The routing facts as rows (``rule_id``, ``description``, ``url``) a notebook can show as a table;
+    ``prefix`` keeps only the ids starting with it (``"VPC-RT"``, ``"VGW-PATH"``, ``"TGW"`` ...)."""
+    return [{"rule_id": r.rule_id, "description": r.description, "url": r.url}
+            for r in _RULE_ROWS if r.rule_id.startswith(prefix)]
 
 
 # --------------------------------------------------------------------------------------------------
