@@ -81,11 +81,8 @@ class QuestionWidget(w.VBox):
             return w.VBox([w.Label("Choose all that apply:"), *self.boxes])
         if q.type in ("numeric", "string"):
             hint = "a number" if q.type == "numeric" else "your answer"
-            box = w.Text(value="", placeholder=f"Type {hint}", description="Answer:",
-                         tooltip=f"Type {hint} for {label.lower()}, then press Enter or Check",
-                         continuous_update=False)
-            box.on_submit(lambda _b: self._check(None))
-            return box
+            return w.Text(value="", placeholder=f"Type {hint}", description="Answer:",
+                          tooltip=f"Type {hint} for {label.lower()}, then Tab to Check")
         shown = self.question.display_items()
         self.slots = [w.Dropdown(options=[PICK, *shown], value=PICK, description=f"Position {i}:",
                                  tooltip=f"Which item goes in position {i}?",
