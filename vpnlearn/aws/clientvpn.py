@@ -219,6 +219,7 @@ class TargetSubnet:
 
     @property
     def network(self) -> IPv4Net:
+        """The subnet's CIDR as an IPv4 network."""
         return ipaddress.ip_network(self.cidr)  # type: ignore[return-value]
 
     @classmethod
@@ -259,6 +260,7 @@ class AuthorizationRule:
 
     @property
     def network(self) -> IPv4Net:
+        """The destination CIDR as an IPv4 network."""
         return ipaddress.ip_network(self.destination_cidr)  # type: ignore[return-value]
 
     def grants(self, user_groups: Iterable[str]) -> bool:
@@ -267,6 +269,7 @@ class AuthorizationRule:
                                              and self.access_group_id in set(user_groups))
 
     def who(self) -> str:
+        """'all users' or 'group <id>', for reasons and tables."""
         return "all users" if self.authorize_all_groups else f"group {self.access_group_id!r}"
 
 
@@ -285,6 +288,7 @@ class Route:
 
     @property
     def network(self) -> IPv4Net:
+        """The destination CIDR as an IPv4 network."""
         return ipaddress.ip_network(self.destination_cidr)  # type: ignore[return-value]
 
 

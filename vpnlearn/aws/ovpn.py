@@ -167,6 +167,7 @@ class OvpnProfile:
         return None
 
     def has(self, name: str) -> bool:
+        """True if the profile has a directive called ``name``."""
         return self.get(name) is not None
 
 

@@ -169,11 +169,13 @@ class Issued:
 
     @property
     def common_name(self) -> str:
+        """The Subject CN (empty if none)."""
         cns = self.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
         return str(cns[0].value) if cns else ""
 
     @property
     def serial_number(self) -> int:
+        """The certificate's serial number (what a CRL lists)."""
         return self.certificate.serial_number
 
     def cert_pem(self) -> str:
@@ -236,9 +238,11 @@ class CertificateAuthority:
 
     @property
     def certificate(self) -> x509.Certificate:
+        """The CA's self-signed certificate."""
         return self.issued.certificate
 
     def cert_pem(self) -> str:
+        """The CA certificate in PEM (the profile's <ca> block, ACM's --certificate-chain)."""
         return self.issued.cert_pem()
 
     def _issue(self, common_name: str, role: Role, not_before: dt.datetime, not_after: dt.datetime,
