@@ -287,3 +287,12 @@ def test_tls12_also_works_and_refuses_revoked(world: dict) -> None:
     assert not r.accepted and r.server_error == "certificate revoked" and "revoked" in (r.client_error or "")
     with pytest.raises(ConfigError, match="max_version"):
         tls(world, world["alice"], max_version="SSLv3")
+
+
+def test_check_arguments(world: dict) -> None:
+    with pytest.raises(ConfigError, match="at:"):
+        pki.check_certificate(world["alice"], "client", at=dt.datetime(2026, 1, 1))
+    with pytest.raises(ConfigError, match="role"):
+        pki.check_certificate(world["alice"], "peer", at=AT)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="at:"):
+        pki.check_crl(world["crl"], world["ca"].certificate, at="2026-01-01")  # type: ignore[arg-type]

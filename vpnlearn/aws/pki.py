@@ -375,6 +375,9 @@ def check_certificate(cert: x509.Certificate | Issued, role: Role, *, at: dt.dat
     CA's basicConstraints), AWS's key-type rule for mutual authentication, the CN, the dates and,
     with ``issuer``, the signature. ``name`` prefixes each finding's field path.
     """
+    _check_at(at)
+    if role not in ("ca", "server", "client"):
+        raise ConfigError(f"role: {role!r} is not 'ca', 'server' or 'client'")
     c = cert.certificate if isinstance(cert, Issued) else cert
     p = name or role
     out: list[Finding] = []
@@ -451,6 +454,11 @@ def check_certificate(cert: x509.Certificate | Issued, role: Role, *, at: dt.dat
     return out
 
 
+def _check_at(at: dt.datetime) -> None:
+    if not isinstance(at, dt.datetime) or at.tzinfo is None:
+        raise ConfigError(f"at: {at!r} must be a timezone-aware datetime (the library reads no clock)")
+
+
 def _name_matches(server_name: str, dns: list[str], ips: list[str]) -> bool:
     if server_name in ips:
         return True
@@ -485,6 +493,7 @@ def check_crl(crl: x509.CertificateRevocationList, ca: x509.Certificate, *, at: 
     OpenVPN silently ignores a CRL signed by another CA (the revoked client gets in) and refuses
     everyone when the CRL is expired or not yet valid: both are errors here.
     """
+    _check_at(at)
     out: list[Finding] = []
     if crl.issuer != ca.subject or not crl.is_signature_valid(ca.public_key()):  # type: ignore[arg-type]
         out.append(finding(f"{name}.issuer", crl.issuer.rfc4514_string(), "CVPN-CRL-VALID",
