@@ -62,6 +62,8 @@ ESP_TRAILER = Header("ESP trailer", (
 ), "RFC 4303 §2.4-2.6")
 
 _HDR = struct.Struct("!II")
+_HIGH = struct.Struct("!I")
+_MAX64 = (1 << 64) - 1
 _LOW = 0xFFFFFFFF
 _MAX_PAD = 255
 
@@ -72,7 +74,8 @@ _MAX_PAD = 255
 class _AeadEngine:
     """AES-GCM (RFC 4106) or ChaCha20-Poly1305 (RFC 7634): nonce = salt || IV."""
 
-    __slots__ = ("_aead", "_key", "_short", "align", "icv_len", "iv_len", "salt")
+    __slots__ = ("_aead", "_key", "_short", "align", "decrypt", "encrypt", "fast", "icv_len", "iv_len",
+                 "salt")
 
     def __init__(self, sa: SecurityAssociation) -> None:
         alg = sa.encryption
@@ -89,6 +92,9 @@ class _AeadEngine:
         else:  # pragma: no cover - the suite table has no other AEAD
             raise ConfigError(f"no AEAD engine for {alg.name}")
         self._short = alg.cipher == "aes-gcm" and self.icv_len != 16   # truncated GCM tag (8 or 12)
+        self.fast = not self._short      # seal/open may call encrypt/decrypt directly
+        self.encrypt = self._aead.encrypt
+        self.decrypt = self._aead.decrypt
 
     def seal(self, aad: bytes, iv: bytes, plaintext: bytes, seq_high: bytes) -> bytes:
         del seq_high  # already in the AAD (RFC 4106 §5, RFC 7634 §2.1)
@@ -112,6 +118,7 @@ class _CbcEngine:
     """AES-CBC with an explicit IV (RFC 3602) and a truncated HMAC ICV (RFC 4868, RFC 2404)."""
 
     __slots__ = ("_aes", "_hash", "_ikey", "align", "icv_len", "iv_len")
+    fast = False
 
     def __init__(self, sa: SecurityAssociation) -> None:
         alg = sa.encryption
@@ -222,16 +229,10 @@ class ESPPacket:
         return out
 
 
-def _seq_fields(sa: SecurityAssociation, seq: int) -> tuple[bytes, bytes]:
-    """(header bytes SPI||seq_low, the unsent high 32 bits for the ICV: b'' without ESN)."""
-    header = _HDR.pack(sa.spi, seq & _LOW)
-    return header, (struct.pack("!I", seq >> 32) if sa.esn else b"")
-
-
 def _aad(header: bytes, seq_high: bytes) -> bytes:
     """AEAD additional data: SPI || Sequence Number, or SPI || high 32 || low 32 bits with ESN
     (RFC 4106 §5, RFC 7634 §2.1)."""
-    return header[:4] + seq_high + header[4:] if seq_high else header
+    return header[:4] + seq_high + header[4:]
 
 
 def seal(
@@ -252,12 +253,16 @@ def seal(
     adds that many more padding bytes (a multiple of the alignment) to hide the payload length.
     Raises :class:`~vpnlearn.errors.LifetimeExpired` once a hard lifetime is reached.
     """
-    eng = _engine(sa)
-    sa.check_usable(now)
+    eng = sa._crypto or _engine(sa)
+    if now is not None or sa._expired is not None:
+        sa.check_usable(now)
     if not 0 <= next_header <= 255:
         raise ConfigError(f"Next Header {next_header} does not fit in one byte (RFC 4303 §2.6)")
-    if seq is None:
-        seq = sa.next_seq()
+    if seq is None:                       # sa.next_seq(), inlined: this is the per-packet path
+        seq = sa.seq + 1
+        if seq > (_MAX64 if sa.esn else _LOW):
+            sa.next_seq()                     # raises LifetimeExpired with the explanation
+        sa.seq = seq
     elif not 1 <= seq <= sa.seq_max:
         raise ConfigError(f"sequence number {seq} is outside 1..{sa.seq_max}")
     align = eng.align
@@ -268,16 +273,26 @@ def seal(
         pad_len += extra_padding
     if pad_len > _MAX_PAD:
         raise ConfigError(f"{pad_len} padding bytes do not fit the 1-byte Pad Length (RFC 4303 §2.5)")
-    header, seq_high = _seq_fields(sa, seq)
+    header = _HDR.pack(sa.spi, seq & _LOW)
+    seq_high = _HIGH.pack(seq >> 32) if sa.esn else b""
+    aead = isinstance(eng, _AeadEngine)
     if iv is None:
-        iv = (seq.to_bytes(8, "big") if isinstance(eng, _AeadEngine)
+        iv = (seq.to_bytes(8, "big") if aead
               else resolve(rng if rng is not None else sa.rng).random_bytes(eng.iv_len))
     elif len(iv) != eng.iv_len:
         raise ConfigError(f"IV must be {eng.iv_len} bytes for {sa.suite_name}, not {len(iv)}")
     plaintext = b"".join((payload, _PADDING[pad_len], bytes((pad_len, next_header))))
-    aad = _aad(header, seq_high) if isinstance(eng, _AeadEngine) else header
-    body = eng.seal(aad, iv, plaintext, seq_high)
-    sa.record(len(payload))
+    if aead:
+        aad = _aad(header, seq_high) if seq_high else header
+        body = eng.encrypt(eng.salt + iv, plaintext, aad) if eng.fast else eng.seal(aad, iv, plaintext, b"")
+    else:
+        body = eng.seal(header, iv, plaintext, seq_high)
+    if sa._count_only:
+        counters = sa.counters
+        counters.packets += 1
+        counters.bytes += len(payload)
+    else:
+        sa.record(len(payload))
     return ESPPacket(header + iv + body, sa.spi, seq, sa.esn, iv, payload, pad_len, next_header,
                      eng.icv_len, eng.icv_len > 0)
 
@@ -300,9 +315,11 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
     ESP packet starts in the enclosing packet), :class:`ReplayError`, :class:`AuthenticationError`
     (never contains plaintext) and :class:`LifetimeExpired`.
     """
-    eng = _engine(sa)
-    sa.check_usable(now)
-    data = bytes(data)
+    eng = sa._crypto or _engine(sa)
+    if now is not None or sa._expired is not None:
+        sa.check_usable(now)
+    if type(data) is not bytes:
+        data = bytes(data)
     n = len(data)
     counters = sa.counters
     if n < 8:
@@ -327,41 +344,56 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
         raise ParseError(f"the encrypted part is {body_len} bytes: it must hold Pad Length and Next "
                          f"Header and be a multiple of {eng.align} (RFC 4303 §2.4)",
                          what="ESP packet", field="Payload Data", offset=offset + 8 + ivn)
+    # 1. Sequence number against the replay window, before the ICV; nothing changes yet.
     replay = sa.replay
-    seq = replay.infer(seq_low)
-    try:
-        replay.check(seq)
-    except ReplayError:
-        counters.replay_drops += 1
-        raise
-    header, seq_high = _seq_fields(sa, seq)
+    seq = replay.infer(seq_low) if sa.esn else seq_low
+    if seq <= replay.top or seq <= 0:     # right of the window is always new: no check needed
+        try:
+            replay.check(seq)
+        except ReplayError:
+            counters.replay_drops += 1
+            raise
+    # 2. ICV and decryption.
+    header = data[:8]
+    seq_high = _HIGH.pack(seq >> 32) if sa.esn else b""
     iv = data[8:8 + ivn]
-    aad = _aad(header, seq_high) if isinstance(eng, _AeadEngine) else header
     try:
-        plaintext = eng.open(aad, iv, data[8 + ivn:], seq_high)
+        if isinstance(eng, _AeadEngine):
+            aad = _aad(header, seq_high) if seq_high else header
+            if eng.fast:      # a memoryview: no copy of the ciphertext
+                plaintext = eng.decrypt(eng.salt + iv, memoryview(data)[8 + ivn:], aad)
+            else:
+                plaintext = eng.open(aad, iv, data[8 + ivn:], b"")
+        else:
+            plaintext = eng.open(header, iv, data[8 + ivn:], seq_high)
     except InvalidTag:
         counters.auth_failures += 1
         raise AuthenticationError(
             f"ESP packet for SA 0x{spi:08x}, sequence number {seq}: the ICV did not verify "
             f"({sa.suite_name}); packet dropped, replay window unchanged (RFC 4303 §3.4.4)") from None
+    # 3. The trailer: Pad Length, Next Header, and the padding itself (RFC 4303 §2.4).
     pad_len = plaintext[-2]
     next_header = plaintext[-1]
     plen = len(plaintext) - 2 - pad_len
-    trailer_at = offset + 8 + ivn + len(plaintext) - 2
     if plen < 0:
         counters.parse_errors += 1
         raise ParseError(f"Pad Length {pad_len} is more than the {len(plaintext) - 2} bytes before it",
-                         what="ESP trailer", field="Pad Length", offset=trailer_at)
-    padding = plaintext[plen:plen + pad_len]
-    if padding != _PADDING[pad_len]:
+                         what="ESP trailer", field="Pad Length", offset=offset + 8 + ivn + len(plaintext) - 2)
+    if pad_len and plaintext[plen:plen + pad_len] != _PADDING[pad_len]:
         counters.parse_errors += 1
+        padding = plaintext[plen:plen + pad_len]
         bad = next(i for i in range(pad_len) if padding[i] != i + 1)
         raise ParseError(f"padding byte {bad + 1} of {pad_len} is not {bad + 1}: RFC 4303 §2.4 padding is "
                          "1, 2, 3, ...", what="ESP trailer", field="Padding",
                          offset=offset + 8 + ivn + plen + bad)
-    replay.update(seq)
+    # 4. Only now: the window moves and the packet counts.
+    replay._accept(seq)
     payload = plaintext[:plen]
-    sa.record(plen)
+    if sa._count_only:
+        counters.packets += 1
+        counters.bytes += plen
+    else:
+        sa.record(plen)
     return ESPPacket(data, spi, seq, sa.esn, iv, payload, pad_len, next_header, icvn, icvn > 0)
 
 

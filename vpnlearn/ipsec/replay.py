@@ -108,10 +108,22 @@ class ReplayWindow:
     def update(self, seq: int) -> None:
         """Record ``seq`` as accepted (call only after its ICV verified); checks it again first."""
         self.check(seq)
+        self._accept(seq)
+
+    def _accept(self, seq: int) -> None:
+        """Record ``seq``, already checked (the fast path ESP uses right after :meth:`check`)."""
         top = self.top
         if seq > top:
             shift = seq - top
-            self._bitmap = ((self._bitmap << shift) | 1) & self._mask if shift < self.size else 1
+            if shift < self.size:
+                bitmap = (self._bitmap << shift) | 1
+                # Bits beyond the window are never read; trimming them only now and then keeps
+                # the common case (one shift, one or) cheap while the integer stays <= 2 windows.
+                if bitmap.bit_length() > 2 * self.size:
+                    bitmap &= self._mask
+                self._bitmap = bitmap
+            else:
+                self._bitmap = 1
             self.top = seq
         else:
             self._bitmap |= 1 << (top - seq)
@@ -121,6 +133,11 @@ class ReplayWindow:
         diff = self.top - seq
         return 0 <= diff < self.size and seq > 0 and bool((self._bitmap >> diff) & 1)
 
+    def accepted(self) -> list[int]:
+        """The accepted sequence numbers still inside the window, lowest first (for drawing)."""
+        bits = self._bitmap & self._mask
+        return [self.top - i for i in range(self.size - 1, -1, -1) if (bits >> i) & 1 and self.top - i > 0]
+
     @property
     def bottom(self) -> int:
         """The lowest sequence number still inside the window (may be < 1 early on)."""
@@ -128,4 +145,4 @@ class ReplayWindow:
 
     def __repr__(self) -> str:
         return (f"ReplayWindow(size={self.size}, esn={self.esn}, top={self.top}, "
-                f"accepted_in_window={bin(self._bitmap).count('1')})")
+                f"accepted_in_window={bin(self._bitmap & self._mask).count('1')})")

@@ -255,6 +255,10 @@ class SecurityAssociation:
 
         # Lifetimes and counters.
         self.lifetime = lifetime or Lifetime()
+        lt = self.lifetime
+        # True when no packet or byte limit is set: then counting is all record() has to do.
+        self._count_only = (lt.soft_packets is None and lt.hard_packets is None and lt.soft_bytes is None
+                            and lt.hard_bytes is None)
         self.created = float(created)
         self.events: list[LifetimeEvent] = []
         self.counters = Counters()
@@ -319,9 +323,7 @@ class SecurityAssociation:
         c = self.counters
         c.packets += 1
         c.bytes += nbytes
-        lt = self.lifetime
-        if lt.soft_packets is None and lt.hard_packets is None and lt.soft_bytes is None \
-                and lt.hard_bytes is None:
+        if self._count_only:
             return []
         return self._limits("packets", c.packets) + self._limits("bytes", c.bytes)
 
