@@ -80,3 +80,13 @@ def test_lookup_matches_sort_key_oracle(static: dict, pls: list, prop: list, add
     eliminated = [r for s in got.steps for r in s.eliminated]
     assert len(eliminated) == len(got.matched) - 1
     assert got.route not in eliminated
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.integers(), st.none(), st.binary(max_size=8)))
+def test_bad_cidr_and_address_raise_only_config_error(value: object) -> None:
+    for parse in (parse_cidr, parse_ip):
+        try:
+            parse(value, field="destination", what="fuzz")  # type: ignore[arg-type]
+        except ConfigError as exc:
+            assert "fuzz: field destination" in str(exc)
