@@ -215,6 +215,12 @@ def test_dummy_packet_is_discarded() -> None:
     assert res.inner is None and res.inner_bytes == b""
 
 
+def test_transport_mode_refuses_protocol_59() -> None:
+    sa, _ = pair(mode="transport")
+    with pytest.raises(ConfigError, match="dummy packet"):
+        esp.protect(sa, IPv4("10.0.0.1", "10.0.0.2", PROTO_NONE, b""))
+
+
 def test_other_protocols_are_refused() -> None:
     _, peer = pair()
     with pytest.raises(ParseError, match="not ESP") as info:

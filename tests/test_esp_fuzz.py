@@ -45,7 +45,8 @@ PAIRS = {c: make(c) for c in CONFIGS}
 inner_packets = st.builds(
     lambda proto, payload, ttl, ident, dscp: IPv4("10.0.0.1", "10.0.0.2", proto, payload, ttl=ttl,
                                                   identification=ident, dscp=dscp),
-    st.integers(0, 255), st.binary(max_size=300), st.integers(1, 255), st.integers(0, 0xFFFF),
+    st.integers(0, 255).filter(lambda p: p != 59),   # 59 would mean "dummy packet": see test_esp.py
+    st.binary(max_size=300), st.integers(1, 255), st.integers(0, 0xFFFF),
     st.integers(0, 63))
 
 

@@ -446,6 +446,9 @@ def protect_packet(
         esp = seal(sa, inner.build(), PROTO_IPV4, now=now, rng=rng)
         template = IPv4(sa.tunnel_src or "", sa.tunnel_dst or "", PROTO_ESP, dscp=inner.dscp, ecn=inner.ecn)
     else:
+        if inner.protocol == PROTO_NONE:
+            raise ConfigError("transport mode cannot carry an IP packet with protocol 59: in ESP, Next "
+                              "Header 59 marks a dummy packet the receiver discards (RFC 4303 §2.6)")
         esp = seal(sa, inner.payload, inner.protocol, now=now, rng=rng)
         template = replace(inner, protocol=PROTO_ESP, payload=b"")
     if sa.udp_encap is not None:
