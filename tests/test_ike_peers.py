@@ -277,6 +277,10 @@ def test_nat_detected_switches_to_4500() -> None:
     nat_i = of(w.events_i, ev.NatDetected)[0]
     assert nat_i.local_behind_nat and not nat_i.remote_behind_nat
     assert w.ini.port == 4500 and w.resp.port == 4500
+    # ESP then rides in UDP (RFC 3948) between the IKE ports.
+    out_i, in_r = w.ini.child_sas[0].outbound, w.resp.child_sas[0].inbound
+    assert out_i.udp_encap is not None and in_r.udp_encap is not None
+    assert (out_i.udp_encap.src_port, in_r.udp_encap.src_port) == (500, 31000)
 
 
 def test_no_nat_no_switch() -> None:

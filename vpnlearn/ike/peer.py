@@ -395,6 +395,7 @@ class IkeSession:
         self.last_response: tuple[int, bytes] | None = None
         self.last_request_raw = b""
         self.nat_local = self.nat_remote = False
+        self._arrived: tuple[Address | None, Address | None] = (None, None)
         self.child_pending: dict = {}
         self.peer_id: Identity | None = None
         self.auth_method = ""
@@ -970,6 +971,12 @@ class IkeSession:
             "esn": bool(c.esn),
             "created": child.created,
         }
+        encap_out = encap_in = None
+        if self.nat_local or self.nat_remote:  # ESP in UDP (RFC 3948) on the IKE ports, §2.23
+            from vpnlearn.ipsec.natt import UdpEncap
+
+            encap_out = UdpEncap(src_port=self.local[1], dst_port=self.remote[1])
+            encap_in = UdpEncap(src_port=self.remote[1], dst_port=self.local[1])
         try:
             child.outbound = SecurityAssociation(
                 child.outbound_spi,
@@ -978,6 +985,7 @@ class IkeSession:
                 direction="outbound",
                 tunnel_src=self.local[0],
                 tunnel_dst=self.remote[0],
+                udp_encap=encap_out,
                 **common,
             )
             child.inbound = SecurityAssociation(
@@ -987,6 +995,7 @@ class IkeSession:
                 direction="inbound",
                 tunnel_src=self.remote[0],
                 tunnel_dst=self.local[0],
+                udp_encap=encap_in,
                 **common,
             )
         except (VpnlearnError, TypeError) as exc:
@@ -1327,8 +1336,20 @@ class IkeSession:
 
     # -- receiving ----------------------------------------------------------------------------------
 
-    def receive(self, msg: Message, now: float, out: ev.Output) -> None:
-        """Dispatch a decoded message that belongs to this IKE SA."""
+    def receive(
+        self,
+        msg: Message,
+        now: float,
+        out: ev.Output,
+        local: Address | None = None,
+        remote: Address | None = None,
+    ) -> None:
+        """Dispatch a decoded message that belongs to this IKE SA.
+
+        ``local``/``remote`` are where the datagram arrived and came from; behind a NAT, an
+        authenticated message moves the peer's address (§2.23), e.g. to its NAT port 4500.
+        """
+        self._arrived = (local, remote)
         if msg.response:
             self._receive_response(msg, now, out)
         else:
@@ -1344,7 +1365,11 @@ class IkeSession:
             out.events.append(ev.MessageDropped("encrypted message before the keys exist"))
             return None
         try:
-            return open_message(msg, self._sk_in())
+            opened = open_message(msg, self._sk_in())
+            local, remote = self._arrived
+            if (self.nat_local or self.nat_remote) and remote is not None and local is not None:
+                self.remote, self.local = remote, local  # §2.23: follow the NAT mapping
+            return opened
         except AuthenticationError as exc:
             out.events.append(ev.MessageDropped(f"integrity check failed: {exc}"))
             return None
@@ -1558,9 +1583,17 @@ class Peer:
             )
         return s
 
-    def _dispatch(self, s: IkeSession, msg: Message, now: float, out: ev.Output) -> None:
+    def _dispatch(
+        self,
+        s: IkeSession,
+        msg: Message,
+        now: float,
+        out: ev.Output,
+        local: Address | None = None,
+        remote: Address | None = None,
+    ) -> None:
         key = s.spi_i + s.spi_r
-        s.receive(msg, now, out)
+        s.receive(msg, now, out, local, remote)
         if s.spi_i + s.spi_r != key:  # the initiator learned SPIr
             self.sessions.pop(key, None)
             self.sessions[s.spi_i + s.spi_r] = s
@@ -1607,7 +1640,7 @@ class Initiator(Peer):
             if s is None:
                 out.events.append(ev.MessageDropped("no IKE SA with these SPIs"))
                 return out
-            self._dispatch(s, msg, now, out)
+            self._dispatch(s, msg, now, out, local, remote)
         except VpnlearnError as exc:
             out.events.append(ev.MessageDropped(f"rejected: {exc}"))
         return out
@@ -1662,7 +1695,7 @@ class Responder(Peer):
             if s is None:
                 out.events.append(ev.MessageDropped("no IKE SA with these SPIs"))
                 return out
-            self._dispatch(s, msg, now, out)
+            self._dispatch(s, msg, now, out, local, remote)
             if s.state == State.ESTABLISHED and s.successor is None:
                 self.session = s
             if s.state != State.INIT_DONE:
