@@ -6,12 +6,19 @@ from. A UDP runner (``vpnlearn.ike.udp``) is a thin layer on top.
 
 Modules
 -------
-- ``messages``  the IKE header and every payload of RFC 7296 §3 (one declaration per payload for the
-  encoder, the decoder and the annotated view), and the SK payload (§3.14) encryption.
+- ``payloads``  every payload of RFC 7296 §3 (one declaration per payload for the encoder, the
+  decoder and the annotated view); ``TrafficSelector`` with §2.9 narrowing.
+- ``messages``  the IKE header, ``Message``, ``encode_message``/``decode_message``/``open_message``,
+  the SK payload (§3.14) with AES-CBC+HMAC-SHA1/2, AES-GCM-16 (RFC 5282) and ChaCha20-Poly1305
+  (RFC 7634), and ``message_spans`` (vpnlearn.wire.Span for hexdumps).
+- ``algorithms`` the transforms this package negotiates (IANA IDs, strongSwan names), PRF/prf+,
+  DH groups 2, 5, 14, 15, 16, 19, 20, 21, 31, ``parse_proposal``.
+- ``events``    the frozen event dataclasses and ``Output``.
 - ``keys``      SKEYSEED and SK_d/SK_ai/SK_ar/SK_ei/SK_er/SK_pi/SK_pr (§2.14), child KEYMAT (§2.17),
   rekeyed SKEYSEED (§2.18).
-- ``auth``      PSK AUTH (§2.15), RSA PKCS#1 v1.5 (method 1) and RFC 7427 signatures (method 14),
-  a small demo CA.
+- ``auth``      ``Identity`` (ID_IPV4_ADDR, ID_FQDN, ID_RFC822_ADDR, ID_DER_ASN1_DN), PSK AUTH (§2.15),
+  RSA PKCS#1 v1.5 (method 1) and RFC 7427 signatures (method 14: RSA PKCS#1, RSA-PSS, ECDSA P-256),
+  certificate checks (issuer, validity at a given time, SAN/subject = ID), ``DemoCA``.
 - ``state``     the state transitions as one table (``TRANSITIONS``), which the code uses and a
   diagram can draw.
 - ``peer``      ``Initiator`` and ``Responder``.
@@ -26,7 +33,7 @@ The sans-I/O API (what the UDP runner and the notebooks use)
 
     left = IkeConfig(
         local_id=Identity.fqdn("left.example"), remote_id=Identity.fqdn("right.example"),
-        psk=b"our shared secret",                      # or certificate=..., private_key=..., trust=[ca]
+        psk=b"our shared secret",   # or certificate=, private_key=, trust=[ca cert], validation_time=
         ike_proposals=("aes128gcm16-prfsha256-x25519",),   # strongSwan-style proposal strings
         esp_proposals=("aes128gcm16",),                    # add "-modp2048"/"-x25519" for PFS
         local_ts=(TrafficSelector.subnet("10.98.1.0/24"),),
@@ -55,16 +62,25 @@ Both classes share this interface (class ``Peer``):
   ``child_sas``: list of established ``ChildSa`` (each with ``inbound`` and ``outbound``
   ``vpnlearn.ipsec.sa.SecurityAssociation`` once that module exists, and their KEYMAT).
 - ``transcript``: a list of ``TranscriptEntry`` (direction, exchange, message_id, is_response,
-  payload names, which keys protect it, the raw bytes) for the sequence diagram.
+  payload names, which keys protect it, time, the raw bytes) for the sequence diagram.
+- ``sessions``: every IKE SA by SPIi | SPIr (during an IKE rekey the old and the new one);
+  ``session`` is the current ``IkeSession`` the views above show. ``ike_sa`` has ``spi_i``,
+  ``spi_r`` (bytes), ``chosen`` (``.encr``/``.prf``/``.integ``/``.dh`` rows with ``.name``, and
+  ``.name`` like ``aes128gcm16-prfsha256-x25519``) and ``keys``.
+- ``Responder`` only: ``half_open_count``, ``expire_half_open(now, max_age)``; COOKIEs are demanded
+  from ``IkeConfig.cookie_threshold`` half-open SAs, new ones dropped at ``half_open_limit``.
 - Requests started by either side once the IKE SA is up (each returns an ``Output``):
   ``create_child(now, local_ts=None, remote_ts=None)``, ``rekey_child(now, child)``,
   ``rekey_ike(now)``, ``delete_child(now, child)``, ``delete_ike(now)``, ``liveness(now)`` (DPD).
 
 Events (``vpnlearn.ike.events``): ``IkeSaEstablished``, ``ChildSaEstablished``, ``ChildSaRekeyed``,
 ``IkeSaRekeyed``, ``ChildSaDeleted``, ``IkeSaDeleted``, ``NatDetected``, ``SwitchToPort4500``,
-``CookieRequested``, ``InvalidKeRetry``, ``LivenessConfirmed``, ``ErrorNotifyReceived``,
+``CookieRequested``, ``CookieDemanded``, ``InvalidKeRetry``, ``LivenessConfirmed``, ``ErrorNotifyReceived``,
 ``ProtocolFailure`` (carries the RFC notify name, e.g. ``"AUTHENTICATION_FAILED"``),
 ``MessageDropped`` (why), ``RetransmitSent``, ``PeerDead``.
+
+Not implemented: IKE fragmentation (RFC 7383), EAP, configuration payloads (CP), MOBIKE, window
+sizes above 1, simultaneous-rekey collision handling (§2.8.1), IPv6 identities in certificates.
 """
 
 from __future__ import annotations
