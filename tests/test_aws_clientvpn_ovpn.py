@@ -125,3 +125,16 @@ def test_server_config_full_tunnel_and_tcp() -> None:
     assert not p.has("crl-verify")
     with pytest.raises(ConfigError, match="client_cidr"):
         ovpn.server_config(ClientVpnEndpoint("bad", "vpc-1", ()), ca_pem=CA, cert_pem=CERT, key_pem=KEY)
+
+
+@pytest.mark.parametrize("types,expected", [
+    (("certificate-authentication",), []),
+    (("certificate-authentication", "directory-service-authentication"), ["auth-user-pass"]),
+    (("federated-authentication",), ["auth-user-pass", "auth-federate", "auth-retry"]),
+])
+def test_user_based_auth_lines(types: tuple[str, ...], expected: list[str]) -> None:
+    e = endpoint()
+    e.authentication = tuple(AuthenticationOption(t, "ref") for t in types)
+    p = ovpn.parse_profile(ovpn.client_profile(e, ca_pem=CA, random_prefix=False))
+    names = [n for n, _ in p.directives]
+    assert names[names.index("verb") + 1:] == [*expected, "reneg-sec"]

@@ -90,8 +90,25 @@ def client_profile(endpoint: ClientVpnEndpoint, *, ca_pem: str, cert_pem: str | 
     ]
     if cert_pem is not None and key_pem is not None:
         lines += [*_block("cert", cert_pem), *_block("key", key_pem)]
-    lines += ["", "reneg-sec 0", ""]
+    lines += ["", *user_auth_directives(endpoint), "reneg-sec 0", ""]
     return "\n".join(lines)
+
+
+def user_auth_directives(endpoint: ClientVpnEndpoint) -> list[str]:
+    """The lines a user-based endpoint adds to its exported profile.
+
+    Active Directory: ``auth-user-pass`` (the client asks for user name and password).
+    SAML: also ``auth-federate`` (a keyword only the AWS-provided client understands; stock
+    OpenVPN refuses it) and ``auth-retry interact``. [SECONDARY]: seen in exported SAML profiles as
+    quoted by open-source AWS-SAML OpenVPN wrappers; the order of these lines is UNCONFIRMED.
+    """
+    types = {a.type for a in endpoint.authentication}
+    out: list[str] = []
+    if types & {"directory-service-authentication", "federated-authentication"}:
+        out.append("auth-user-pass")
+    if "federated-authentication" in types:
+        out += ["auth-federate", "auth-retry interact"]
+    return out
 
 
 def _mask(net: ipaddress.IPv4Network) -> str:
