@@ -430,6 +430,16 @@ def test_bgp_connection_refuses_static_routes() -> None:
         vgw.set_tunnel_state("vpn-2", "tunnel1", "maybe")
 
 
+def test_vgw_asn_rules() -> None:
+    with pytest.raises(ConfigError, match="field asn 65535 must be 64512-65534"):
+        VgwRouter("vgw-x", asn=65535)
+    with pytest.raises(ConfigError, match="field asn"):
+        VgwRouter("vgw-x", asn=[64512])  # type: ignore[arg-type]
+    vgw = VgwRouter("vgw-x", asn=64600)
+    with pytest.raises(ConfigError, match="field cgw_asn 64600 equals the gateway's ASN"):
+        vgw.add_vpn_connection("vpn-1", cgw_asn=64600)
+
+
 def test_vgw_vpn_is_ipv4_only() -> None:
     vgw = gateway()
     with pytest.raises(ConfigError, match=r"field static_prefixes\[0\] 2001:db8::/32: .* IPv4 only"):

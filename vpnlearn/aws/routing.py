@@ -399,8 +399,8 @@ class VgwRouter:
                  rng: RandomSource | None = None) -> None:
         if not isinstance(id, str) or not id.startswith("vgw-"):
             raise ConfigError(f"virtual private gateway: field id must start with 'vgw-', got {id!r}")
-        legacy = asn in LEGACY_VGW_DEFAULT_ASNS.values()
-        if not isinstance(asn, int) or not (in_amazon_asn_range(asn) or legacy):
+        ok = isinstance(asn, int) and (in_amazon_asn_range(asn) or asn in LEGACY_VGW_DEFAULT_ASNS.values())
+        if not ok:
             raise ConfigError(f"virtual private gateway {id}: field asn {asn!r} must be 64512-65534 or "
                               "4200000000-4294967294 (or a pre-2018 default) "
                               "(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpnGateway.html)")
@@ -466,6 +466,9 @@ class VgwRouter:
                     for i, p in enumerate(static_prefixes)]
         for i, net in enumerate(prefixes):
             self._ipv4_only(net, what, f"static_prefixes[{i}]")
+        if cgw_asn is not None and cgw_asn == self.asn:
+            raise ConfigError(f"{what}: field cgw_asn {cgw_asn} equals the gateway's ASN; the customer "
+                              "gateway's ASN must differ (https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html)")
         if routing is VpnRouting.BGP and prefixes:
             raise ConfigError(f"{what}: field static_prefixes: a BGP connection cannot have static routes "
                               "(https://docs.aws.amazon.com/vpn/latest/s2svpn/your-cgw.html)")
