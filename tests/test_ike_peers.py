@@ -9,6 +9,7 @@ from test_ike_helpers import LEFT_NET, RIGHT_NET, T0, B, Wire, configs, connect,
 
 from vpnlearn.ike import DemoCA, Identity, Initiator, Responder, State, TrafficSelector
 from vpnlearn.ike import events as ev
+from vpnlearn.ike.algorithms import dh_group as alg_dh
 from vpnlearn.ike.keys import derive_child_keys
 from vpnlearn.ike.messages import decode_message
 from vpnlearn.ipsec import esp
@@ -198,8 +199,19 @@ def test_no_common_proposal() -> None:
 
 
 def test_3des_is_refused_like_aws() -> None:
-    w = connect(*configs("3des-sha1-modp1024", ike_r="aes128-sha1-modp1024"), seed="3des")
-    assert [e.notify for e in of(w.events_i, ev.ProtocolFailure)] == ["NO_PROPOSAL_CHOSEN"]
+    from vpnlearn.errors import ConfigError
+    from vpnlearn.ike.messages import IKE_SA_INIT, Message, encode_message
+    from vpnlearn.ike.payloads import KE, SA, Nonce, Proposal, Transform
+
+    with pytest.raises(ConfigError, match="3des"):
+        configs("3des-sha1-modp1024")
+    _, right = configs("aes128-sha1-modp1024")
+    offer = SA((Proposal(1, 1, b"", (Transform(1, 3), Transform(2, 2), Transform(3, 2), Transform(4, 2))),))
+    ke = alg_dh(2).generate(demo("3des")).public
+    req = Message(b"\x11" * 8, bytes(8), IKE_SA_INIT, 0, True, False, [offer, KE(2, ke), Nonce(b"n" * 32)])
+    out = Responder(right, rng=demo("3des-r")).receive(encode_message(req), 0.0)
+    assert [n.type_name for n in decode_message(out.send[0]).notifies()] == ["NO_PROPOSAL_CHOSEN"]
+    assert [e.notify for e in of(out.events, ev.ProtocolFailure)] == ["NO_PROPOSAL_CHOSEN"]
 
 
 def test_no_common_esp_proposal_keeps_ike_sa() -> None:

@@ -123,10 +123,13 @@ class IkeConfig:
             raise ConfigError("IkeConfig needs psk=... or certificate=... and private_key=...")
         if not self.ike_proposals or not self.esp_proposals:
             raise ConfigError("IkeConfig needs at least one IKE and one ESP proposal")
-        for p in self.ike_proposals:
-            alg.parse_proposal(p, ike=True)
-        for p in self.esp_proposals:
-            alg.parse_proposal(p, ike=False)
+        for text, ike in [(p, True) for p in self.ike_proposals] + [(p, False) for p in self.esp_proposals]:
+            for e in alg.parse_proposal(text, ike=ike).encr:
+                if e.transform_id not in (12, 20, 28):
+                    # 3DES is in the table only so a peer's offer of it can be named and refused
+                    # (AWS answers "No Proposal Match Found", https://docs.aws.amazon.com/vpn/latest/
+                    # s2svpn/log-contents.html); we do not implement it.
+                    raise ConfigError(f"proposal {text!r}: {e.name} is not supported (AWS rejects it too)")
         if not self.local_ts or not self.remote_ts:
             raise ConfigError("IkeConfig needs local_ts and remote_ts (traffic selectors)")
 
