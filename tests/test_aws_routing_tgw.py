@@ -151,6 +151,10 @@ def test_vgw_has_no_ecmp_for_the_same_setup() -> None:
 def test_tgw_bad_input() -> None:
     with pytest.raises(ConfigError, match="field id must start with 'tgw-'"):
         TransitGateway("x")
+    with pytest.raises(ConfigError, match="field asn 100 must be 64512-65534"):
+        TransitGateway("tgw-x", asn=100)
+    with pytest.raises(ConfigError, match="field cgw_asn 64512 equals"):
+        TransitGateway("tgw-x").attach_vpn("vpn-x", cgw_asn=64512)
     t = TransitGateway("tgw-1")
     t.attach_vpn("vpn-s", routing="static")
     with pytest.raises(ConfigError, match="only a BGP VPN attachment advertises"):

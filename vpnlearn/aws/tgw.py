@@ -28,6 +28,7 @@ from enum import Enum
 
 from vpnlearn.aws.network import VPC, IPAddress, IPNetwork, PrefixList, parse_cidr, parse_ip
 from vpnlearn.aws.routing import Step, TunnelState, VpnRouting, _explain, _split
+from vpnlearn.aws.rules import in_amazon_asn_range
 from vpnlearn.errors import ConfigError
 from vpnlearn.rand import RandomSource, random_int
 
@@ -149,6 +150,10 @@ class TransitGateway:
                  rng: RandomSource | None = None) -> None:
         if not isinstance(id, str) or not id.startswith("tgw-"):
             raise ConfigError(f"transit gateway: field id must start with 'tgw-', got {id!r}")
+        if not isinstance(asn, int) or not in_amazon_asn_range(asn):
+            raise ConfigError(f"transit gateway {id}: field asn {asn!r} must be 64512-65534 or 4200000000-"
+                              "4294967294 (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/"
+                              "API_TransitGatewayRequestOptions.html)")
         self.id = id
         self.asn = asn
         self.vpn_ecmp_support = vpn_ecmp_support
@@ -181,6 +186,9 @@ class TransitGateway:
         except ValueError:
             raise ConfigError(f"transit gateway {self.id}, attachment {id}: field routing must be "
                               f"'static' or 'bgp', got {routing!r}") from None
+        if cgw_asn is not None and cgw_asn == self.asn:
+            raise ConfigError(f"transit gateway {self.id}, attachment {id}: field cgw_asn {cgw_asn} equals "
+                              "the transit gateway's ASN; they must differ")
         kind = AttachmentType.PRIVATE_IP_VPN if private_ip else AttachmentType.VPN
         return self._new(TgwAttachment(id, kind, id, routing,
                                        {"tunnel1": TunnelState.DOWN, "tunnel2": TunnelState.DOWN},
