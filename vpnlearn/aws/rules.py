@@ -66,6 +66,8 @@ URL_CW_LOG_OPTS = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Cl
 URL_PRIVATE_IP = "https://docs.aws.amazon.com/vpn/latest/s2svpn/private-ip-dx.html"
 URL_ROUTING_TYPES = "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html"
 URL_STATIC_ROUTES = "https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-edit-static-routes.html"
+URL_MODIFY_CONN = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpnConnection.html"
+URL_ENDPOINT_REPLACEMENTS = "https://docs.aws.amazon.com/vpn/latest/s2svpn/endpoint-replacements.html"
 URL_LIFECYCLE = "https://docs.aws.amazon.com/vpn/latest/s2svpn/tunnel-endpoint-lifecycle.html"
 
 ERROR = "error"
@@ -330,6 +332,23 @@ _RULE_LIST: tuple[Rule, ...] = (
     _r("CONN-PER-VGW-QUOTA", "vpn_gateway", "VpnGatewayId",
        "VPN connections per virtual private gateway: 10 (adjustable).", "<= 10 unless raised", URL_LIMITS,
        maximum=10, severity=WARNING),
+    # ---------------- changing an existing connection (aws-facts.md §1.1, §1.5, §1.9) ----------------
+    _r("MOD-TARGET-CHANGE", "modification", "VpnGatewayId",
+       "ModifyVpnConnection moves a connection VGW -> new VGW, VGW -> TGW, TGW -> new TGW or TGW -> VGW.",
+       "one of the four documented migrations", URL_MODIFY_CONN),
+    _r("MOD-STATIC-ROUTES-TO-TGW", "modification", "Routes",
+       "Static routes must be deleted before moving from a VGW with static routes to a TGW.",
+       "no connection Routes when moving VGW -> TGW", URL_MODIFY_CONN),
+    _r("MOD-ACCELERATION-FIXED", "modification", "Options.EnableAcceleration",
+       "Acceleration cannot be turned on or off for an existing connection.", "unchanged", URL_ACCELERATED),
+    _r("MOD-IPV6-FIXED", "modification", "Options.TunnelInsideIpVersion",
+       "IPv6 cannot be enabled on an existing connection.", "unchanged", URL_IPV6),
+    _r("MOD-VGW-ASN-FIXED", "modification", "AmazonSideAsn",
+       "A VGW's Amazon-side ASN cannot be changed after creation.", "unchanged", URL_HOW_IT_WORKS),
+    _r("MOD-INTERRUPTION", "modification", "Options",
+       "Changing the target gateway, customer gateway or connection options makes both tunnels unavailable; "
+       "changing one tunnel's options makes that tunnel unavailable.", "plan for the outage",
+       URL_ENDPOINT_REPLACEMENTS, severity=WARNING),
     # ---------------- customer gateway (aws-facts.md §1.2) ----------------
     _r("CGW-ASN-RANGE", "customer_gateway", "BgpAsn",
        "Customer gateway BGP ASN: 1 to 4,294,967,295 (BgpAsn up to 2,147,483,647; larger ones use "

@@ -588,6 +588,80 @@ def _cross_connection(inv: Inventory) -> list[Finding]:
     return out
 
 
+# --------------------------------------------------------------------------------------------------
+# Changing an existing connection (ModifyVpnConnection, ModifyVpnConnectionOptions,
+# ModifyVpnTunnelOptions; aws-facts.md §1.1, §1.5)
+
+_CONNECTION_OPTION_ATTRS = (
+    "static_routes_only", "local_ipv4_network_cidr", "remote_ipv4_network_cidr", "local_ipv6_network_cidr",
+    "remote_ipv6_network_cidr", "tunnel_inside_ip_version", "enable_acceleration", "outside_ip_address_type",
+    "transport_transit_gateway_attachment_id", "tunnel_bandwidth",
+)
+
+
+def _target(vpn: VpnConnection) -> tuple[str | None, str | None]:
+    if vpn.transit_gateway is not None:
+        return "tgw", vpn.transit_gateway_id
+    if vpn.vpn_gateway is not None:
+        return "vgw", vpn.vpn_gateway_id
+    return None, None
+
+
+def interrupted_tunnels(old: VpnConnection, new: VpnConnection) -> tuple[int, ...]:
+    """Which tunnels (1-based) are unavailable while AWS applies the change from ``old`` to ``new``.
+
+    Target gateway, customer gateway or connection options: both tunnels; one tunnel's options: that
+    tunnel (https://docs.aws.amazon.com/vpn/latest/s2svpn/endpoint-replacements.html).
+    """
+    if (_target(old) != _target(new) or old.customer_gateway_id != new.customer_gateway_id
+            or any(getattr(old, a) != getattr(new, a) for a in _CONNECTION_OPTION_ATTRS)):
+        return tuple(range(1, len(new.tunnels) + 1))
+    return tuple(i + 1 for i, (a, b) in enumerate(zip(old.tunnels, new.tunnels, strict=False))
+                 if a.options != b.options)
+
+
+def check_modification(old: VpnConnection, new: VpnConnection,
+                       path: str = "VpnConnections[0]") -> list[Finding]:
+    """Findings for changing an existing connection from ``old`` to ``new``.
+
+    Errors: a target change that is not one of the four documented migrations, moving a VGW
+    connection with static routes to a TGW, toggling acceleration, enabling IPv6. A warning lists
+    the tunnels the change interrupts.
+    """
+    out: list[Finding] = []
+    (ok, oid), (nk, nid) = _target(old), _target(new)
+    if (ok, oid) != (nk, nid):
+        if ok is not None and nk is None:
+            out.append(finding("MOD-TARGET-CHANGE", f"{path}.VpnGatewayId", None,
+                               f"moving from {ok.upper()} {oid} to no target gateway is not a documented "
+                               "migration (VGW->VGW, VGW->TGW, TGW->TGW, TGW->VGW)"))
+        if ok == "vgw" and nk == "tgw" and old.routes:
+            out.append(finding("MOD-STATIC-ROUTES-TO-TGW", f"{path}.Routes", len(old.routes),
+                               f"delete the {len(old.routes)} static route(s) before moving {oid} -> {nid}"))
+    if old.enable_acceleration != new.enable_acceleration:
+        out.append(finding("MOD-ACCELERATION-FIXED", f"{path}.Options.EnableAcceleration",
+                           new.enable_acceleration, "acceleration cannot be turned on or off on an existing "
+                           "connection: create a new one"))
+    if old.tunnel_inside_ip_version == "ipv4" and new.tunnel_inside_ip_version == "ipv6":
+        out.append(finding("MOD-IPV6-FIXED", f"{path}.Options.TunnelInsideIpVersion", "ipv6",
+                           "IPv6 cannot be enabled on an existing connection: create a new one"))
+    hit = interrupted_tunnels(old, new)
+    if hit:
+        out.append(finding("MOD-INTERRUPTION", f"{path}.Options", list(hit),
+                           f"this change makes tunnel(s) {', '.join(map(str, hit))} unavailable while AWS "
+                           "applies it" + (": both tunnels, so traffic stops" if len(hit) > 1 else "")))
+    return out
+
+
+def check_vpn_gateway_modification(old: VirtualPrivateGateway, new: VirtualPrivateGateway,
+                                   path: str = "VpnGateways[0]") -> list[Finding]:
+    """Findings for changing a VGW: its Amazon-side ASN is fixed at creation."""
+    if old.amazon_side_asn != new.amazon_side_asn:
+        return [finding("MOD-VGW-ASN-FIXED", f"{path}.AmazonSideAsn", new.amazon_side_asn,
+                        f"the ASN of {old.id} is {old.amazon_side_asn} and cannot be changed")]
+    return []
+
+
 def errors(findings: Iterable[Finding]) -> list[Finding]:
     """Only the error findings."""
     return [f for f in findings if f.severity == R.ERROR]
@@ -610,6 +684,7 @@ def two_tunnel_connection(id: str, customer_gateway: CustomerGateway | str, *,
 
 __all__ = [
     "CustomerGateway", "Inventory", "StaticRoute", "TransitGateway", "TransitGatewayAttachment", "Tunnel",
-    "VirtualPrivateGateway", "VpcAttachment", "VpnConnection", "errors", "two_tunnel_connection", "validate",
+    "VirtualPrivateGateway", "VpcAttachment", "VpnConnection", "check_modification",
+    "check_vpn_gateway_modification", "errors", "interrupted_tunnels", "two_tunnel_connection", "validate",
     "validate_connection", "validate_customer_gateway", "validate_vpn_gateway",
 ]
