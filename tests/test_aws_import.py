@@ -289,3 +289,10 @@ def test_vgw_with_unknown_attachment_in_same_file():
     inv = inventory_from_json(doc)
     assert isinstance(inv.vpn_gateways[0], VirtualPrivateGateway)
     assert {f.rule_id for f in validate(inv)} == {"VGW-ONE-VPC", "VGW-ASN-LEGACY"}
+
+
+def test_telemetry_path_points_at_the_json_element():
+    doc = json.loads(FILES[0].read_text())
+    doc["VpnConnections"][0]["VgwTelemetry"].reverse()    # the DOWN tunnel's telemetry is now [0]
+    found = [f for f in validate(inventory_from_json(doc)) if f.rule_id == "TUN-STATUS-DOWN"]
+    assert [f.path for f in found] == ["VpnConnections[0].VgwTelemetry[0].Status"]

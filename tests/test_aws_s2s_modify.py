@@ -19,6 +19,7 @@ from vpnlearn.aws.site_to_site import (
     interrupted_tunnels,
     two_tunnel_connection,
 )
+from vpnlearn.errors import ConfigError
 
 
 def vpn(**kw):
@@ -110,3 +111,22 @@ def test_modification_rules_are_in_the_one_table():
     mods = [r for r in rules.RULES.values() if r.applies_to == "modification"]
     assert {r.id for r in mods} == {"MOD-TARGET-CHANGE", "MOD-STATIC-ROUTES-TO-TGW", "MOD-ACCELERATION-FIXED",
                                     "MOD-IPV6-FIXED", "MOD-VGW-ASN-FIXED", "MOD-INTERRUPTION"}
+
+
+def test_transit_gateway_vpn_attachment():
+    tgw = TransitGateway("tgw-1")
+    v = vpn()
+    att = tgw.attach_vpn(v)
+    assert (att.transit_gateway_id, att.resource_id, att.resource_type) == ("tgw-1", "vpn-1", "vpn")
+    assert v.transit_gateway is tgw and tgw.attach_vpn(v) is att and len(tgw.attachments) == 1
+    with pytest.raises(ConfigError, match="VpnGatewayId"):
+        tgw.attach_vpn(vpn(vpn_gateway="vgw-1"))
+
+
+def test_transit_gateway_attachment_quota(monkeypatch):
+    monkeypatch.setattr(site_to_site, "TGW_ATTACHMENT_QUOTA", 2)
+    tgw = TransitGateway("tgw-1")
+    for i in range(2):
+        tgw.attach_vpn(two_tunnel_connection(f"vpn-{i}", "cgw-1"))
+    with pytest.raises(ConfigError, match="quota of 2 attachments"):
+        tgw.attach_vpn(two_tunnel_connection("vpn-x", "cgw-1"))

@@ -263,6 +263,7 @@ def vpn_connection_from_json(obj: Any, path: str = "VpnConnections[0]", source: 
         match.accepted_route_count = tel.int("AcceptedRouteCount")
         match.last_status_change = tel.str("LastStatusChange")
         match.certificate_arn = tel.str("CertificateArn")
+        match.telemetry_index = j
     routes = []
     for rt in r.items("Routes"):
         with _at(source, rt.path):

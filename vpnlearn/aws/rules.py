@@ -68,6 +68,7 @@ URL_ROUTING_TYPES = "https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTyp
 URL_STATIC_ROUTES = "https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-edit-static-routes.html"
 URL_MODIFY_CONN = "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpnConnection.html"
 URL_ENDPOINT_REPLACEMENTS = "https://docs.aws.amazon.com/vpn/latest/s2svpn/endpoint-replacements.html"
+URL_TGW_QUOTAS = "https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html"
 URL_LIFECYCLE = "https://docs.aws.amazon.com/vpn/latest/s2svpn/tunnel-endpoint-lifecycle.html"
 
 ERROR = "error"

@@ -127,27 +127,52 @@ def _vpc_id(vpc: Any) -> str:
     return vpc_id
 
 
-@dataclass
-class TransitGateway:
-    """A transit gateway (TGW): a regional hub; a VPN connection on it is a VPN attachment."""
-
-    id: str
-    amazon_side_asn: int = 64512
-    vpn_ecmp_support: bool = True  # enabled by default (TransitGatewayRequestOptions)
-
-    def __post_init__(self) -> None:
-        self.amazon_side_asn = _int(self.amazon_side_asn, "AmazonSideAsn")
-
-
 @dataclass(frozen=True)
 class TransitGatewayAttachment:
-    """The VPN attachment that ties a connection to a transit gateway."""
+    """The VPN attachment that ties a connection to a transit gateway (resource type ``vpn``)."""
 
     id: str
     transit_gateway_id: str
     resource_id: str
     resource_type: str = "vpn"
     state: str = "available"
+
+
+TGW_ATTACHMENT_QUOTA = 5000  # per TGW, not adjustable (transit-gateway-quotas, aws-facts.md §1.8)
+
+
+@dataclass
+class TransitGateway:
+    """A transit gateway (TGW): a regional hub; a VPN connection on it is a VPN attachment.
+
+    :meth:`attach_vpn` makes the attachment; VPN connections count toward the TGW's attachment
+    quota (5,000, not adjustable).
+    """
+
+    id: str
+    amazon_side_asn: int = 64512
+    vpn_ecmp_support: bool = True  # enabled by default (TransitGatewayRequestOptions)
+    attachments: list[TransitGatewayAttachment] = field(default_factory=list, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.amazon_side_asn = _int(self.amazon_side_asn, "AmazonSideAsn")
+
+    def attach_vpn(self, vpn: VpnConnection, attachment_id: str | None = None) -> TransitGatewayAttachment:
+        """Make ``vpn`` a VPN attachment of this TGW (a connection has one target gateway)."""
+        if vpn.vpn_gateway is not None:
+            raise ConfigError(f"VPN connection {vpn.id}: field VpnGatewayId: it targets "
+                              f"{vpn.vpn_gateway_id}; {R.rule('CONN-ONE-TARGET').description} "
+                              f"{R.URL_CREATE_CONN}")
+        if len(self.attachments) >= TGW_ATTACHMENT_QUOTA:
+            raise ConfigError(f"transit gateway {self.id}: field attachments: the quota of "
+                              f"{TGW_ATTACHMENT_QUOTA} attachments is reached ({R.URL_TGW_QUOTAS})")
+        for a in self.attachments:
+            if a.resource_id == vpn.id:
+                return a
+        att = TransitGatewayAttachment(attachment_id or f"tgw-attach-{vpn.id}", self.id, vpn.id)
+        self.attachments.append(att)
+        vpn.transit_gateway = self
+        return att
 
 
 # --------------------------------------------------------------------------------------------------
@@ -200,6 +225,7 @@ class Tunnel:
     last_status_change: str | None = None
     certificate_arn: str | None = None
     configured_on_device: bool = True
+    telemetry_index: int | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.outside_ip_address = _parse_ip(self.outside_ip_address, "OutsideIpAddress")
@@ -437,10 +463,12 @@ def validate_connection(vpn: VpnConnection, path: str, inventory: Inventory | No
     for i, s in enumerate(statuses):
         if s is None:
             continue
-        out += check_enum("TUN-STATUS-DOWN", f"{path}.VgwTelemetry[{i}].Status", s)
+        j = vpn.tunnels[i].telemetry_index
+        tpath = f"{path}.VgwTelemetry[{i if j is None else j}].Status"
+        out += check_enum("TUN-STATUS-DOWN", tpath, s)
         if s == "DOWN":
             msg = vpn.tunnels[i].status_message
-            out.append(finding("TUN-STATUS-DOWN", f"{path}.VgwTelemetry[{i}].Status", s,
+            out.append(finding("TUN-STATUS-DOWN", tpath, s,
                                f"tunnel {i + 1} ({vpn.tunnels[i].outside_ip_address}) is DOWN"
                                + (f": {msg}" if msg else "") + "; the connection has no redundancy"))
     if statuses and all(s == "DOWN" for s in statuses):
