@@ -17,6 +17,7 @@ import pytest
 
 from vpnlearn import pcap
 from vpnlearn.crypto import suites
+from vpnlearn.errors import ConfigError
 from vpnlearn.ipsec import esp
 from vpnlearn.ipsec.natt import UdpEncap
 from vpnlearn.ipsec.packets import icmp_echo, ipv4_udp
@@ -180,3 +181,32 @@ def test_tshark_decrypts_ikev2_sk_payloads(tmp_path, proposal):
     # The identities are inside the encrypted SK payload: seeing them means tshark decrypted it.
     assert {r["isakmp.id.data.fqdn"] for r in auth} == {"left.example", "right.example"}
     assert {r["isakmp.auth.method"] for r in auth} == {"2"}  # Shared Key Message Integrity Code
+
+
+def test_every_ikev2_table_name_and_key_length_is_accepted(tmp_path):
+    """tshark rejects unknown algorithm names and wrong key lengths in the table: none may be rejected."""
+    entries = []
+    n = 0
+    for enc in suites.ENCRYPTION:
+        if enc.wireshark_ikev2 is None:
+            continue
+        for integ in ([None] if enc.aead else [i for i in suites.INTEGRITY if i.wireshark_ikev2]):
+            n += 1
+            ik = integ.key_bytes if integ else 0
+            entries.append(pcap.IkeSaKey(n.to_bytes(8, "big"), (n + 1000).to_bytes(8, "big"), enc,
+                                         bytes([n]) * enc.keymat_bytes, bytes([n + 1]) * enc.keymat_bytes,
+                                         integ, bytes([2]) * ik, bytes([3]) * ik))
+    assert len(entries) == 2 * 4 + 6
+    path = pcap.write_pcap(tmp_path / "one.pcap", [icmp_echo("10.0.0.1", "10.0.0.2")])
+    assert pcap.run_tshark(path, ["frame.number"], ike=entries) == [{"frame.number": "1"}]
+    with pytest.raises(ConfigError, match="SK_ei for aes256 is 32 bytes"):
+        pcap.IkeSaKey(bytes(8), bytes(8), suites.encryption("aes256"), bytes(16), bytes(16)).uat_line()
+
+    class Unchecked(pcap.IkeSaKey):  # what tshark itself says about a 16-byte AES-256 key
+        def uat_line(self) -> str:
+            return ",".join([self.spi_i.hex(), self.spi_r.hex(), "00" * 16, "00" * 16,
+                             '"AES-CBC-256 [RFC3602]"', "", "", '"NONE [RFC4306]"'])
+
+    with pytest.raises(pcap.TsharkError):
+        pcap.run_tshark(path, ["frame.number"],
+                        ike=[Unchecked(bytes(8), bytes(8), suites.encryption("aes256"), b"", b"")])

@@ -229,6 +229,15 @@ class IkeSaKey:
             raise ConfigError(f"Wireshark 4.0 cannot decrypt IKEv2 with {self.encryption.name}")
         if len(self.spi_i) != 8 or len(self.spi_r) != 8:
             raise ConfigError("IKE SPIs are 8 bytes each (RFC 7296 §3.1)")
+        need = self.encryption.keymat_bytes
+        for name, key in (("SK_ei", self.sk_ei), ("SK_er", self.sk_er)):
+            if len(key) != need:
+                raise ConfigError(f"{name} for {self.encryption.name} is {need} bytes (key + salt for AEADs, "
+                                  f"RFC 5282 §7.1), got {len(key)}")
+        ineed = 0 if self.encryption.aead or self.integrity is None else self.integrity.key_bytes
+        for name, key in (("SK_ai", self.sk_ai), ("SK_ar", self.sk_ar)):
+            if len(key) != ineed:
+                raise ConfigError(f"{name} must be {ineed} bytes here, got {len(key)}")
         if self.encryption.aead or self.integrity is None:
             integ = suites.WIRESHARK_IKEV2_INTEG_NONE
         else:
