@@ -29,6 +29,10 @@ IKE_SUITES = [
     "aes128-sha256-modp1536",
     "aes128-sha256-prfsha1-ecp384",
     "aes256-sha256-modp4096",
+    "aes256-sha512-modp8192",
+    "aes128-sha256-modp2048s256",
+    "aes256gcm16-prfsha256-modp6144",
+    "aes128-sha1-modp1024s160",
 ]
 ESP_SUITES = [
     "aes128gcm16",

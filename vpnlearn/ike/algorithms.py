@@ -5,9 +5,10 @@ RFC 7296 §3.3.2 numbers the transform types (1 ENCR, 2 PRF, 3 INTEG, 4 DH, 5 ES
 proposal string in strongSwan's syntax (``"aes128gcm16-prfsha256-x25519"``,
 ``"aes256-sha256-modp2048"``) is parsed into those rows by :func:`parse_proposal`.
 
-Every primitive is from ``cryptography`` (HMAC, AES-CBC, AES-GCM, ChaCha20-Poly1305, X25519, ECDH);
-finite-field (MODP) Diffie-Hellman is a modular exponentiation with the RFC 2409/3526 primes.
-Private values are drawn from an ``rng`` (:mod:`vpnlearn.rand`), so demos are repeatable.
+The ciphers are ``cryptography``'s (AES-CBC, AES-GCM, ChaCha20-Poly1305); PRF, prf+, the truncated
+HMACs and every DH group (2, 5, 14-24, 31) come from the project's :mod:`vpnlearn.crypto` (``prf``,
+``dh``, ``suites``), so there is one table of DH groups. Private values are drawn from an ``rng``
+(:mod:`vpnlearn.rand`), so demos are repeatable.
 
 Weak choices that AWS still accepts (SHA-1, DH group 2 "modp1024", group 5) are here because a
 learner must see them; they carry ``weak=True``.
@@ -18,13 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
-from vpnlearn.errors import AuthenticationError, ConfigError, CryptoError
-from vpnlearn.rand import RandomSource, resolve
+from vpnlearn.crypto import dh as crypto_dh
+from vpnlearn.crypto import prf as crypto_prf
+from vpnlearn.crypto import suites as crypto_suites
+from vpnlearn.errors import AuthenticationError, ConfigError
+from vpnlearn.rand import RandomSource
 
 # Transform types, RFC 7296 §3.3.2.
 ENCR, PRF, INTEG, DH, ESN = 1, 2, 3, 4, 5
@@ -32,13 +34,7 @@ TRANSFORM_TYPE_NAMES = {ENCR: "ENCR", PRF: "PRF", INTEG: "INTEG", DH: "DH", ESN:
 # Transform attribute type 14 = Key Length (in bits), RFC 7296 §3.3.5.
 ATTR_KEY_LENGTH = 14
 
-_HASHES = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
-
-
-def _hmac(hash_name: str, key: bytes, data: bytes) -> bytes:
-    h = hmac.HMAC(key, _HASHES[hash_name]())
-    h.update(data)
-    return h.finalize()
+_OUTPUT = {"sha1": 20, "sha256": 32, "sha384": 48, "sha512": 64}
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ class PrfAlgorithm:
 
     @property
     def output_len(self) -> int:
-        return _HASHES[self.hash_name].digest_size
+        return _OUTPUT[self.hash_name]
 
     @property
     def key_len(self) -> int:
@@ -87,19 +83,12 @@ class PrfAlgorithm:
         return self.output_len
 
     def __call__(self, key: bytes, data: bytes) -> bytes:
-        """prf(K, S) of RFC 7296 §2.13."""
-        return _hmac(self.hash_name, key, data)
+        """prf(K, S) of RFC 7296 §2.13 (:func:`vpnlearn.crypto.prf.prf`)."""
+        return crypto_prf.prf(self.transform_id, key, data)
 
     def plus(self, key: bytes, seed: bytes, length: int) -> bytes:
         """prf+(K, S) of RFC 7296 §2.13: T1 | T2 | ... with Tn = prf(K, Tn-1 | S | n)."""
-        if length > 255 * self.output_len:
-            raise ConfigError(f"prf+ can give at most {255 * self.output_len} bytes, asked for {length}")
-        out, t, n = b"", b"", 1
-        while len(out) < length:
-            t = self(key, t + seed + bytes([n]))
-            out += t
-            n += 1
-        return out[:length]
+        return crypto_prf.prf_plus(self.transform_id, key, seed, length)
 
 
 @dataclass(frozen=True)
@@ -115,63 +104,35 @@ class IntegAlgorithm:
     rfc: str = "RFC 4868"
 
     def icv(self, key: bytes, data: bytes) -> bytes:
-        return _hmac(self.hash_name, key, data)[: self.icv_len]
+        """HMAC truncated to ``icv_len`` (:func:`vpnlearn.crypto.prf.integrity_icv`)."""
+        return crypto_prf.integrity_icv(self.transform_id, key, data)
 
 
 @dataclass(frozen=True)
 class DhGroup:
-    """A Diffie-Hellman group (type 4). ``kind`` is ``"modp"``, ``"ecp"`` or ``"x25519"``."""
+    """A Diffie-Hellman group (transform type 4): a view of the project's DH table.
+
+    The arithmetic, the KE payload formats (MODP: g^x padded to p; ECP: x | y, RFC 5903 §7;
+    Curve25519: 32 bytes) and the checks of the peer's value are :mod:`vpnlearn.crypto.dh`'s.
+    ``kind`` is ``"modp"``, ``"ecp"`` or ``"curve25519"``.
+    """
 
     name: str
     transform_id: int
     kind: str
-    prime_hex: str = ""
-    curve: object = None
+    public_len: int
     weak: bool = False
     rfc: str = ""
 
-    @property
-    def public_len(self) -> int:
-        """Length of the KE payload's Key Exchange Data (RFC 7296 §3.4, RFC 5903 §7)."""
-        if self.kind == "modp":
-            return len(self.prime_hex) // 2
-        if self.kind == "x25519":
-            return 32
-        return 2 * ((self.curve.key_size + 7) // 8)
-
     def generate(self, rng: RandomSource | None = None) -> DhPrivate:
         """A fresh private value drawn from ``rng``."""
-        src = resolve(rng)
-        if self.kind == "modp":
-            x = int.from_bytes(src.random_bytes(64), "big") | (1 << 511)
-            return self.from_private(x)
-        if self.kind == "x25519":
-            return self.from_private(src.random_bytes(32))
-        nbytes = (self.curve.key_size + 7) // 8
-        while True:
-            d = int.from_bytes(src.random_bytes(nbytes), "big") >> (nbytes * 8 - self.curve.key_size)
-            try:
-                return self.from_private(d)
-            except (ValueError, ConfigError):
-                continue
+        key = crypto_dh.group(self.transform_id).generate(rng)
+        return DhPrivate(self, key, key.public_bytes())
 
     def from_private(self, value: int | bytes) -> DhPrivate:
         """A private value given explicitly (test vectors such as RFC 5903 §8)."""
-        if self.kind == "modp":
-            p = int(self.prime_hex, 16)
-            x = value if isinstance(value, int) else int.from_bytes(value, "big")
-            return DhPrivate(self, x, pow(2, x, p).to_bytes(self.public_len, "big"))
-        if self.kind == "x25519":
-            key = x25519.X25519PrivateKey.from_private_bytes(bytes(value))
-            return DhPrivate(self, key, key.public_key().public_bytes_raw())
-        d = value if isinstance(value, int) else int.from_bytes(value, "big")
-        try:
-            key = ec.derive_private_key(d, self.curve)
-        except ValueError as exc:
-            raise ConfigError(f"{self.name}: private value out of range") from exc
-        point = key.public_key().public_numbers()
-        half = self.public_len // 2
-        return DhPrivate(self, key, point.x.to_bytes(half, "big") + point.y.to_bytes(half, "big"))
+        key = crypto_dh.group(self.transform_id).load_private(value)
+        return DhPrivate(self, key, key.public_bytes())
 
 
 @dataclass(frozen=True)
@@ -187,28 +148,7 @@ class DhPrivate:
 
         A peer value of the wrong length or not in the group raises CryptoError.
         """
-        g = self.group
-        if len(peer_public) != g.public_len:
-            raise CryptoError(
-                f"{g.name}: peer's Key Exchange Data is {len(peer_public)} bytes, expected {g.public_len}"
-            )
-        if g.kind == "modp":
-            p = int(g.prime_hex, 16)
-            y = int.from_bytes(peer_public, "big")
-            if not 1 < y < p - 1:
-                raise CryptoError(f"{g.name}: peer's public value is not in (1, p-1)")
-            return pow(y, self.private, p).to_bytes(g.public_len, "big")
-        if g.kind == "x25519":
-            try:
-                shared = self.private.exchange(x25519.X25519PublicKey.from_public_bytes(peer_public))
-            except ValueError as exc:
-                raise CryptoError("x25519: peer's public value gives an all-zero shared secret") from exc
-            return shared
-        try:
-            pub = ec.EllipticCurvePublicKey.from_encoded_point(g.curve, b"\x04" + peer_public)
-            return self.private.exchange(ec.ECDH(), pub)
-        except ValueError as exc:
-            raise CryptoError(f"{g.name}: peer's public value is not a point on the curve") from exc
+        return self.private.exchange(peer_public)  # type: ignore[attr-defined]
 
 
 ENCR_ALGORITHMS: tuple[EncrAlgorithm, ...] = (
@@ -243,60 +183,9 @@ INTEG_ALGORITHMS: tuple[IntegAlgorithm, ...] = (
     IntegAlgorithm("sha384", 13, "sha384", 48, 24),
     IntegAlgorithm("sha512", 14, "sha512", 64, 32),
 )
-_MODP = {
-    2: (  # modp1024
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF"
-    ),
-    5: (  # modp1536
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
-        "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF"
-    ),
-    14: (  # modp2048
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
-        "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
-        "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
-        "15728E5A8AACAA68FFFFFFFFFFFFFFFF"
-    ),
-    15: (  # modp3072
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
-        "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
-        "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
-        "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
-        "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
-        "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF"
-    ),
-    16: (  # modp4096
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
-        "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
-        "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
-        "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
-        "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
-        "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A92108011A723C12A787E6D7"
-        "88719A10BDBA5B2699C327186AF4E23C1A946834B6150BDA2583E9CA2AD44CE8DBBBC2DB04DE8EF92E8EFC141FBECAA6"
-        "287C59474E6BC05D99B2964FA090C3A2233BA186515BE7ED1F612970CEE2D7AFB81BDD762170481CD0069127D5B05AA9"
-        "93B4EA988D8FDDC186FFB7DC90A6C08F4DF435C934063199FFFFFFFFFFFFFFFF"
-    ),
-}
-DH_GROUPS: tuple[DhGroup, ...] = (
-    DhGroup("modp1024", 2, "modp", "".join(_MODP[2]), weak=True, rfc="RFC 2409 §6.2"),
-    DhGroup("modp1536", 5, "modp", "".join(_MODP[5]), weak=True, rfc="RFC 3526 §2"),
-    DhGroup("modp2048", 14, "modp", "".join(_MODP[14]), rfc="RFC 3526 §3"),
-    DhGroup("modp3072", 15, "modp", "".join(_MODP[15]), rfc="RFC 3526 §4"),
-    DhGroup("modp4096", 16, "modp", "".join(_MODP[16]), rfc="RFC 3526 §5"),
-    DhGroup("ecp256", 19, "ecp", curve=ec.SECP256R1(), rfc="RFC 5903"),
-    DhGroup("ecp384", 20, "ecp", curve=ec.SECP384R1(), rfc="RFC 5903"),
-    DhGroup("ecp521", 21, "ecp", curve=ec.SECP521R1(), rfc="RFC 5903"),
-    DhGroup("x25519", 31, "x25519", rfc="RFC 8031"),
+DH_GROUPS: tuple[DhGroup, ...] = tuple(
+    DhGroup("x25519" if g.number == 31 else g.name, g.number, g.kind, g.ke_bytes, g.weak, g.rfc)
+    for g in crypto_suites.DH_GROUPS
 )
 _ALIASES = {
     "curve25519": "x25519",
