@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from vpnlearn.errors import BankError
+from vpnlearn.errors import BankError, VpnlearnError
 from vpnlearn.quiz.bank import check_question
 from vpnlearn.quiz.grading import grade
 from vpnlearn.quiz.model import Question
@@ -165,19 +165,19 @@ def _how_to_answer(q: Question) -> tuple[str, str]:
     """(instructions, solution value as Python source) for a question."""
     if q.type == "multiple_choice":
         right = next(i for i, a in enumerate(q.answers, 1) if a.correct)
-        return "the number of your answer, e.g. `2`", repr(right)
+        return f"the number of your answer (1 to {len(q.answers)})", repr(right)
     if q.type == "many_choice":
         right = [i for i, a in enumerate(q.answers, 1) if a.correct]
-        return "a list of the numbers of all correct answers, e.g. `[1, 3]`", repr(right)
+        return "a list, in square brackets, of the numbers of all correct answers", repr(right)
     if q.type == "numeric":
         a = q.correct_answers[0]
         value = a.value if a.value is not None else a.range[0]  # type: ignore[index]
-        return "a number, e.g. `42`", repr(_clean_number(value))
+        return "a number", repr(_clean_number(value))
     if q.type == "string":
-        return "text in quotes, e.g. `\"esp\"`", repr(q.correct_answers[0].answer)
+        return "your answer as text in quotes", repr(q.correct_answers[0].answer)
     shown = q.display_items()
     right = [shown.index(item) + 1 for item in q.items]
-    return "a list of the item numbers in the right order, e.g. `[3, 1, 2]`", repr(right)
+    return "a list, in square brackets, of the item numbers in the right order (first first)", repr(right)
 
 
 def _markdown(q: Question, n: int) -> str:
@@ -199,15 +199,17 @@ def check_answer(question: dict[str, Any], answer: Any) -> bool:
     q = Question.from_dict(question)
     if answer is None:
         return False
-    if q.type == "multiple_choice":
-        response: Any = int(answer) - 1
-    elif q.type in ("many_choice", "ordering"):
-        response = [int(a) - 1 for a in answer]
-    else:
-        response = answer
     try:
+        if q.type == "multiple_choice":
+            response: Any = int(answer) - 1
+        elif q.type in ("many_choice", "ordering"):
+            if isinstance(answer, (str, bytes)):
+                return False
+            response = [int(a) - 1 for a in answer]
+        else:
+            response = answer
         return grade(q, response).correct
-    except Exception:  # a wrong shape is a wrong answer in a graded notebook
+    except (VpnlearnError, TypeError, ValueError):  # a wrong shape is a wrong answer in a graded notebook
         return False
 
 
