@@ -210,3 +210,18 @@ def test_every_ikev2_table_name_and_key_length_is_accepted(tmp_path):
     with pytest.raises(pcap.TsharkError):
         pcap.run_tshark(path, ["frame.number"],
                         ike=[Unchecked(bytes(8), bytes(8), suites.encryption("aes256"), b"", b"")])
+
+
+@pytest.mark.parametrize("enc,integ", [("aes128gcm16", None), ("aes256", "sha256")])
+def test_transport_mode_with_wildcard_addresses(tmp_path, enc, integ):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sa = SecurityAssociation(0x4242, encryption=enc, integrity=integ, mode="transport",
+                                 rng=DemoRandom("transport", _warn=False))
+    inner = icmp_echo("192.0.2.10", "192.0.2.20", payload=b"transport mode")
+    pkts = [esp.protect_packet(sa, inner, now=0.0, rng=DemoRandom("t-iv", _warn=False)).data]
+    key = pcap.esp_sa_key(sa)
+    assert (key.src, key.dst) == ("*", "*")  # no tunnel endpoints: the table row matches any address
+    rows = pcap.run_tshark(pcap.write_pcap(tmp_path / "t.pcap", pkts),
+                           ["ip.src", "esp.spi", "icmp.type", "esp.icv_good"], esp=[key])
+    assert rows == [{"ip.src": "192.0.2.10", "esp.spi": "0x00004242", "icmp.type": "8", "esp.icv_good": "1"}]
