@@ -10,9 +10,10 @@ the Integrity Check Value is verified (cheap rejection of replays) and changes n
 :meth:`ReplayWindow.update` runs only *after* the packet authenticated. A forged packet can therefore
 never move the window.
 
-The window is one Python integer used as a bitmap (bit ``i`` = ``top - i`` was accepted), so each
-packet costs a constant number of integer operations, whatever the window size: no loop over the
-window.
+The window is a ring of 64-bit words (the bitmap of RFC 6479): sequence number ``s`` is bit
+``s % 64`` of word ``(s // 64) % words``. Checking or recording a packet touches one word; sliding
+the window forward clears only the words it newly enters (one now and then for in-order traffic,
+all of them at most once for a big jump). No per-packet loop over the window, whatever its size.
 
 With ESN (RFC 4303 §2.2.1, Appendix A2) only the low 32 bits travel in the packet; the receiver
 infers the high 32 bits from its window (:meth:`ReplayWindow.infer`).
@@ -51,7 +52,7 @@ class ReplayWindow:
     (``"ESP header"`` or ``"AH header"``).
     """
 
-    __slots__ = ("_bitmap", "_mask", "esn", "size", "top", "where")
+    __slots__ = ("_nwords", "_words", "esn", "size", "top", "where")
 
     def __init__(self, size: int = DEFAULT_WINDOW, *, esn: bool = False, where: str = "ESP header") -> None:
         if isinstance(size, bool) or not isinstance(size, int) or not MIN_WINDOW <= size <= MAX_WINDOW:
@@ -61,8 +62,9 @@ class ReplayWindow:
         self.esn = esn
         self.where = where
         self.top = 0          # highest sequence number accepted so far (0: none yet)
-        self._bitmap = 0      # bit i set: sequence number top - i was accepted
-        self._mask = (1 << size) - 1
+        # Enough words that every number in [top - size + 1, top] has its own bit.
+        self._nwords = size // 64 + 2
+        self._words = [0] * self._nwords
 
     # -- ESN ---------------------------------------------------------------------------------------
 
@@ -102,7 +104,7 @@ class ReplayWindow:
         if diff >= self.size:
             raise ReplayError(f"{self.where}, field Sequence Number: {seq} is left of the window "
                               f"[{top - self.size + 1}, {top}] (too old)")
-        if (self._bitmap >> diff) & 1:
+        if (self._words[(seq >> 6) % self._nwords] >> (seq & 63)) & 1:
             raise ReplayError(f"{self.where}, field Sequence Number: {seq} was already received (duplicate)")
 
     def update(self, seq: int) -> None:
@@ -112,31 +114,28 @@ class ReplayWindow:
 
     def _accept(self, seq: int) -> None:
         """Record ``seq``, already checked (the fast path ESP uses right after :meth:`check`)."""
+        words, n = self._words, self._nwords
+        block = seq >> 6
         top = self.top
         if seq > top:
-            shift = seq - top
-            if shift < self.size:
-                bitmap = (self._bitmap << shift) | 1
-                # Bits beyond the window are never read; trimming them only now and then keeps
-                # the common case (one shift, one or) cheap while the integer stays <= 2 windows.
-                if bitmap.bit_length() > 2 * self.size:
-                    bitmap &= self._mask
-                self._bitmap = bitmap
+            entered = block - (top >> 6)         # words the window slides into: clear them
+            if entered >= n:
+                words[:] = [0] * n
             else:
-                self._bitmap = 1
+                for b in range(block - entered + 1, block + 1):
+                    words[b % n] = 0
             self.top = seq
-        else:
-            self._bitmap |= 1 << (top - seq)
+        words[block % n] |= 1 << (seq & 63)
 
     def seen(self, seq: int) -> bool:
         """True if ``seq`` is inside the window and was accepted (for drawing the window)."""
         diff = self.top - seq
-        return 0 <= diff < self.size and seq > 0 and bool((self._bitmap >> diff) & 1)
+        return (0 <= diff < self.size and seq > 0
+                and bool((self._words[(seq >> 6) % self._nwords] >> (seq & 63)) & 1))
 
     def accepted(self) -> list[int]:
         """The accepted sequence numbers still inside the window, lowest first (for drawing)."""
-        bits = self._bitmap & self._mask
-        return [self.top - i for i in range(self.size - 1, -1, -1) if (bits >> i) & 1 and self.top - i > 0]
+        return [s for s in range(max(1, self.bottom), self.top + 1) if self.seen(s)]
 
     @property
     def bottom(self) -> int:
@@ -145,4 +144,4 @@ class ReplayWindow:
 
     def __repr__(self) -> str:
         return (f"ReplayWindow(size={self.size}, esn={self.esn}, top={self.top}, "
-                f"accepted_in_window={bin(self._bitmap & self._mask).count('1')})")
+                f"accepted_in_window={len(self.accepted())})")
