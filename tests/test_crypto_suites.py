@@ -152,3 +152,13 @@ def test_parse_proposal_errors_name_the_token(text, kind, needle):
     with pytest.raises(ConfigError) as exc:
         parse_proposal(text, kind=kind)
     assert needle in str(exc.value)
+
+
+def test_module_examples_run():
+    import doctest
+
+    from vpnlearn.crypto import dh
+
+    for module in (suites, dh):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
