@@ -78,7 +78,7 @@ from vpnlearn.ike.payloads import (
     TrafficSelector,
     Transform,
 )
-from vpnlearn.ike.state import INITIATOR, RESPONDER, State, transition
+from vpnlearn.ike.state import INITIATOR, RESPONDER, State, allowed, transition
 from vpnlearn.rand import RandomSource, resolve
 
 Address = tuple[str, int]
@@ -1202,7 +1202,7 @@ class IkeSession:
         )
         new.spi_i, new.spi_r, new.Ni, new.Nr = spi_i, spi_r, ni, nr
         new.chosen, new.keys = chosen, keys
-        new.state = State.ESTABLISHED
+        new.state = transition(new.role, State.IDLE, "created by IKE SA rekey")
         new.child_sas = self.child_sas
         new.transcript = self.transcript
         new.port = self.port
@@ -1221,7 +1221,7 @@ class IkeSession:
                 out.events.append(ev.ErrorNotifyReceived(n.type_name, "INFORMATIONAL"))
                 if n.type_name == "AUTHENTICATION_FAILED" and self.state == State.ESTABLISHED:
                     self._send_response(out, now, msg, [])
-                    self.state = State.FAILED
+                    self._move("recv AUTHENTICATION_FAILED")
                     out.events.append(
                         ev.ProtocolFailure("AUTHENTICATION_FAILED", "the peer rejected our authentication")
                     )
@@ -1440,19 +1440,22 @@ class IkeSession:
                 return
             self.respond_auth(opened, now, out)
             return
-        if self.state not in (State.ESTABLISHED, State.REKEYED, State.DELETING):
+        if opened.exchange not in (CREATE_CHILD_SA, INFORMATIONAL):
             self._send_response(out, now, opened, [Notify(NOTIFY["INVALID_SYNTAX"])])
+            return
+        if not allowed(self.role, self.state, opened.exchange_name):  # the one state table decides
+            # §2.8: a CHILD_SA request during an IKE rekey/delete gets TEMPORARY_FAILURE
+            busy = opened.exchange == CREATE_CHILD_SA and self.state in (State.REKEYED, State.DELETING)
+            self._send_response(
+                out, now, opened, [Notify(NOTIFY["TEMPORARY_FAILURE" if busy else "INVALID_SYNTAX"])]
+            )
             out.events.append(ev.MessageDropped(f"{opened.exchange_name} while {self.state.value}"))
             return
+        self._move(opened.exchange_name)
         if opened.exchange == CREATE_CHILD_SA:
-            if self.state != State.ESTABLISHED:
-                self._send_response(out, now, opened, [Notify(NOTIFY["TEMPORARY_FAILURE"])])
-                return
             self.respond_create_child(opened, now, out)
-        elif opened.exchange == INFORMATIONAL:
-            self.respond_informational(opened, now, out)
         else:
-            self._send_response(out, now, opened, [Notify(NOTIFY["INVALID_SYNTAX"])])
+            self.respond_informational(opened, now, out)
 
     # -- timers -------------------------------------------------------------------------------------
 

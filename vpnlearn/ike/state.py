@@ -47,11 +47,16 @@ TRANSITIONS: dict[tuple[str, State, str], State] = {
     (INITIATOR, State.AUTH_SENT, "peer AUTH invalid"): State.FAILED,
     (RESPONDER, State.INIT_DONE, "recv IKE_AUTH request"): State.ESTABLISHED,
     (RESPONDER, State.INIT_DONE, "peer AUTH invalid"): State.FAILED,
+    # §2.21.2: the initiator found our AUTH bad and says so in an INFORMATIONAL exchange
+    (RESPONDER, State.ESTABLISHED, "recv AUTHENTICATION_FAILED"): State.FAILED,
+    # §2.18: the new IKE SA made by a rekey starts established
+    (ANY, State.IDLE, "created by IKE SA rekey"): State.ESTABLISHED,
     # Established IKE SA: CREATE_CHILD_SA (§1.3) and INFORMATIONAL (§1.4) keep the state
     (ANY, State.ESTABLISHED, "CREATE_CHILD_SA"): State.ESTABLISHED,
     (ANY, State.ESTABLISHED, "INFORMATIONAL"): State.ESTABLISHED,
     (ANY, State.ESTABLISHED, "IKE SA rekeyed"): State.REKEYED,  # §2.18: old SA
     (ANY, State.REKEYED, "INFORMATIONAL"): State.REKEYED,
+    (ANY, State.DELETING, "INFORMATIONAL"): State.DELETING,
     (ANY, State.REKEYED, "recv Delete IKE SA"): State.CLOSED,
     (ANY, State.REKEYED, "Delete IKE SA answered"): State.CLOSED,
     (ANY, State.ESTABLISHED, "send Delete IKE SA"): State.DELETING,  # §1.4.1
