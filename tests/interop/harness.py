@@ -568,19 +568,43 @@ class Capture:
 
     def __enter__(self) -> Capture:
         self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns, "dumpcap", "-q", "-P", "-i", self.iface,
-                                      "-f", "udp", "-w", str(self.path)],
+                                      "-f", "udp or icmp", "-w", str(self.path)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not (self.path.exists() and self.path.stat().st_size >= 24):
+        # dumpcap writes the file header before it captures: send pings on the link until one
+        # shows up in the file, so that nothing the test does next is missed.
+        peer = self._peer_address()
+        deadline = time.monotonic() + 15
+        while not (self.path.exists() and self.path.stat().st_size > 24):
             if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise HarnessError(f"dumpcap did not start on {self.ns}/{self.iface}")
-            time.sleep(0.05)
-        time.sleep(0.2)
+                self.__exit__()
+                raise HarnessError(f"dumpcap did not start capturing on {self.ns}/{self.iface}")
+            if peer and self.path.exists():
+                subprocess.run(["ip", "netns", "exec", self.ns, "ping", "-n", "-c", "1", "-W", "0.2", peer],
+                               capture_output=True)
+            else:
+                time.sleep(0.05)
         return self
+
+    def _peer_address(self) -> str | None:
+        out = subprocess.run(["ip", "netns", "exec", self.ns, "ip", "-4", "-o", "addr", "show", "dev",
+                              self.iface], capture_output=True, text=True).stdout
+        m = re.search(r"inet (\d+\.\d+\.\d+)\.(\d+)/", out)
+        if not m:
+            return None
+        return f"{m.group(1)}.{1 if m.group(2) == '2' else 2}"    # the other end of the veth pair
 
     def __exit__(self, *exc: object) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            time.sleep(0.2)
+            # Everything before a final ping is in the file once that ping is (dumpcap writes in order).
+            peer = self._peer_address()
+            size = self.path.stat().st_size if self.path.exists() else 0
+            deadline = time.monotonic() + 5
+            while peer and time.monotonic() < deadline:
+                subprocess.run(["ip", "netns", "exec", self.ns, "ping", "-n", "-c", "1", "-W", "0.2", peer],
+                               capture_output=True)
+                time.sleep(0.1)
+                if self.path.stat().st_size > size:
+                    break
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=5)

@@ -236,7 +236,14 @@ def test_retransmits_until_charon_answers(netpair: NetPair, wdir: Path) -> None:
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     charon = _Charon(netpair.ns_b, wdir, "charon-late")
     try:
-        time.sleep(0.5)                       # the first IKE_SA_INIT is lost (port unreachable)
+        # Wait until vpnlearn has bound UDP 500 (it sends IKE_SA_INIT right after), then a little
+        # more: that first IKE_SA_INIT meets a closed port and is lost.
+        deadline = time.monotonic() + 20
+        while ":500 " not in subprocess.run(["ip", "netns", "exec", netpair.ns_a, "ss", "-uln"],
+                                            capture_output=True, text=True).stdout:
+            assert proc.poll() is None and time.monotonic() < deadline, "vpnlearn did not bind UDP 500"
+            time.sleep(0.05)
+        time.sleep(0.3)
         charon.start()
         charon.load(charon_responder_conn(netpair, ike=ike, esp=esp))
         out, err = proc.communicate(timeout=40)

@@ -35,6 +35,7 @@ from vpnlearn.errors import ConfigError
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 FAILURE_EVENTS = ("ProtocolFailure", "PeerDead", "ErrorNotifyReceived")
+RETRIED_NOTIFIES = ("INVALID_KE_PAYLOAD", "COOKIE")
 
 
 def _out(line: str) -> None:
@@ -226,6 +227,15 @@ def _failed(runner: Any) -> bool:
     return bool(_events_named(runner, *FAILURE_EVENTS))
 
 
+def _fatal(runner: Any) -> bool:
+    """The IKE SA cannot come up any more: a fatal ``ProtocolFailure`` or ``PeerDead``. (A responder
+    that sent INVALID_KE_PAYLOAD or a COOKIE waits for the initiator's retry.)"""
+    return any(type(e).__name__ == "PeerDead"
+               or (type(e).__name__ == "ProtocolFailure" and getattr(e, "fatal", True)
+                   and getattr(e, "notify", "") not in RETRIED_NOTIFIES)
+               for e in runner.events)
+
+
 def _write_outputs(args: argparse.Namespace, runner: Any, recorder: Any) -> None:
     if args.pcap is not None:
         from vpnlearn.ike.udp import write_pcap
@@ -336,11 +346,11 @@ def cmd_respond(args: argparse.Namespace) -> int:
                 runner.step(0.2)
                 if _events_named(runner, "IkeSaDeleted") and getattr(runner.peer, "ike_sa", None) is None:
                     break
-                if _failed(runner) and not _events_named(runner, "IkeSaEstablished"):
-                    # Give the error notify time to leave, then stop.
-                    runner.run_until(lambda: False, 0.3)
+                if _fatal(runner) and not _events_named(runner, "IkeSaEstablished"):
+                    # Stay a moment to answer retransmissions of the refused request, then stop.
+                    runner.run_until(lambda: False, 1.0)
                     break
-            if _failed(runner) and not _events_named(runner, "IkeSaEstablished"):
+            if _fatal(runner) and not _events_named(runner, "IkeSaEstablished"):
                 print(f"vpnlearn ike respond: failed: {failure_line(runner)}", file=sys.stderr)
                 status = EXIT_FAILED
             elif not _events_named(runner, "IkeSaEstablished"):
