@@ -1,0 +1,75 @@
+"""Models the viz tests draw (built with the real model APIs; deterministic with DemoRandom)."""
+
+from __future__ import annotations
+
+from vpnlearn.aws.appliance import SoftwareVpn
+from vpnlearn.aws.cloudhub import CloudHub
+from vpnlearn.aws.network import VPC
+from vpnlearn.aws.routing import VgwRouter
+from vpnlearn.aws.site_to_site import CustomerGateway, Tunnel, VpnConnection
+from vpnlearn.aws.tunnel_options import TunnelOptions
+from vpnlearn.rand import DemoRandom
+
+
+def s2s_scene():
+    """A VPC in two AZs, a VGW with two BGP connections (one with a DOWN tunnel), route propagation on."""
+    vpc = VPC("vpc-prod", ["10.0.0.0/16"], region="eu-west-1", name="prod")
+    vpc.add_subnet("subnet-app-a", "10.0.1.0/24", az="eu-west-1a")
+    vpc.add_subnet("subnet-app-b", "10.0.2.0/24", az="eu-west-1b")
+    vpc.add_subnet("subnet-db-a", "10.0.3.0/24", az="eu-west-1a")
+    vgw = VgwRouter("vgw-prod", asn=64512, vpc=vpc, rng=DemoRandom(7))
+    vgw.enable_propagation(vpc.main_route_table)
+    vgw.add_vpn_connection("vpn-dc1", routing="bgp", cgw_asn=65010)
+    vgw.add_vpn_connection("vpn-dc2", routing="bgp", cgw_asn=65020)
+    for t in ("tunnel1", "tunnel2"):
+        vgw.advertise("vpn-dc1", t, "192.168.0.0/16", as_path=(65010,))
+        vgw.advertise("vpn-dc2", t, "192.168.2.0/24", as_path=(65020,))
+    vgw.set_tunnel_state("vpn-dc1", "tunnel1", "UP")
+    vgw.set_tunnel_state("vpn-dc2", "tunnel1", "UP")
+    vgw.set_tunnel_state("vpn-dc2", "tunnel2", "UP")
+    cgws = [CustomerGateway("cgw-dc1", bgp_asn=65010, ip_address="198.51.100.27", device_name="dc1-edge"),
+            CustomerGateway("cgw-dc2", bgp_asn=65020, ip_address="198.51.100.99", device_name="dc2-edge")]
+    conns = [
+        VpnConnection("vpn-dc1", "cgw-dc1", vpn_gateway="vgw-prod", tunnels=[
+            Tunnel(TunnelOptions(tunnel_inside_cidr="169.254.10.0/30"), outside_ip_address="203.0.113.11"),
+            Tunnel(TunnelOptions(tunnel_inside_cidr="169.254.10.4/30"), outside_ip_address="203.0.113.12")]),
+        VpnConnection("vpn-dc2", "cgw-dc2", vpn_gateway="vgw-prod", tunnels=[
+            Tunnel(TunnelOptions(tunnel_inside_cidr="169.254.20.0/30"), outside_ip_address="203.0.113.21"),
+            Tunnel(TunnelOptions(tunnel_inside_cidr="169.254.20.4/30"), outside_ip_address="203.0.113.22")]),
+    ]
+    return vpc, vgw, conns, cgws
+
+
+def cloudhub_scene():
+    vpc = VPC("vpc-hub", ["10.0.0.0/16"], region="us-east-1")
+    vpc.add_subnet("subnet-hub-a", "10.0.1.0/24", az="us-east-1a")
+    hub = CloudHub(vgw_id="vgw-hub", asn=64512, vpc=vpc, rng=DemoRandom(3))
+    hub.add_site("new-york", asn=65001, prefixes=["10.10.0.0/16"])
+    hub.add_site("chicago", asn=65002, prefixes=["10.20.0.0/16"])
+    hub.add_site("seattle", asn=65003, prefixes=["10.30.0.0/16", "10.31.0.0/16"])
+    return hub
+
+
+def appliance_scene():
+    vpc = VPC("vpc-app", ["10.1.0.0/16"], region="us-east-1")
+    vpc.add_subnet("subnet-a", "10.1.1.0/24", az="us-east-1a")
+    vpc.add_subnet("subnet-b", "10.1.2.0/24", az="us-east-1b")
+    vpn = SoftwareVpn(vpc, ["192.168.0.0/16"])
+    i1 = vpn.add_instance("i-vpn1", "subnet-a", "10.1.1.10", source_dest_check=False)
+    vpn.add_instance("i-vpn2", "subnet-b", "10.1.2.10", source_dest_check=False)
+    vpn.route_via(vpc.main_route_table, i1)
+    return vpn
+
+
+def client_vpn_scene():
+    from vpnlearn.aws.clientvpn import ClientVpnEndpoint
+
+    vpc = VPC("vpc-corp", ["10.2.0.0/16"], region="us-east-1")
+    a = vpc.add_subnet("subnet-corp-a", "10.2.1.0/24", az="us-east-1a")
+    b = vpc.add_subnet("subnet-corp-b", "10.2.2.0/24", az="us-east-1b")
+    ep = ClientVpnEndpoint.for_vpc(vpc, "172.16.0.0/22", split_tunnel=True)
+    ep.associate(a)
+    ep.associate(b)
+    ep.authorize_ingress("10.2.0.0/16", group="engineering")
+    ep.authorize_ingress("10.2.1.0/24", all_users=True)
+    return ep

@@ -1,0 +1,150 @@
+"""A small deterministic DOT writer shared by the topology and sequence diagrams.
+
+Nodes and clusters are written in the order they are added (the models' own order), edges after
+them; the same calls always give byte-identical source. Edges carry a ``key`` so a path (a list of
+``(tail, head, key)``) can be highlighted after the picture is built, with
+``STATE_STYLE["highlight"]`` and a ``legend`` saying what the highlight means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vpnlearn.viz.display import html_text, quote
+from vpnlearn.viz.style import BACKGROUND, OKABE_ITO, STATE_STYLE, TEXT, graph_attributes
+
+
+def attrs(**kw: object) -> str:
+    """``[a="1", b="2"]`` in the order given (None values dropped)."""
+    items = [f"{k}={quote(v)}" for k, v in kw.items() if v is not None]
+    return f" [{', '.join(items)}]" if items else ""
+
+
+@dataclass
+class Cluster:
+    """A ``subgraph cluster_...`` with a label, a fill and its contents (nodes and sub-clusters)."""
+
+    name: str
+    label: str
+    fill: str
+    style: str = "rounded,filled"
+    lines: list[str | Cluster] = field(default_factory=list)
+
+    def node(self, id: str, label: str, **kw: object) -> str:
+        self.lines.append(f"{quote(id)}{attrs(label=label, **kw)};")
+        return id
+
+    def html_node(self, id: str, html_label: str, **kw: object) -> str:
+        """A node whose label is a Graphviz HTML-like label (``<...>``)."""
+        extra = attrs(**kw)
+        extra = extra[:-1] + ", " if extra else " ["
+        self.lines.append(f"{quote(id)}{extra}label=<{html_label}>];")
+        return id
+
+    def cluster(self, name: str, label: str, fill: str, style: str = "rounded,filled") -> Cluster:
+        sub = Cluster(name, label, fill, style)
+        self.lines.append(sub)
+        return sub
+
+    def write(self, out: list[str], indent: str) -> None:
+        out.append(f"{indent}subgraph {quote('cluster_' + self.name)} {{")
+        out.append(f"{indent}  label={quote(self.label)}; style={quote(self.style)}; "
+                   f"fillcolor={quote(self.fill)}; color=\"#4D4D4D\"; fontcolor=\"{TEXT}\"; "
+                   "labeljust=l; margin=10;")
+        for line in self.lines:
+            if isinstance(line, Cluster):
+                line.write(out, indent + "  ")
+            else:
+                out.append(f"{indent}  {line}")
+        out.append(f"{indent}}}")
+
+
+@dataclass
+class Edge:
+    tail: str
+    head: str
+    key: str
+    attrs: dict[str, object]
+
+
+class Graph(Cluster):
+    """The top-level graph: clusters, nodes, keyed edges, highlight and legend."""
+
+    def __init__(self, name: str, title: str = "", rankdir: str = "LR") -> None:
+        super().__init__(name, title, BACKGROUND)
+        self.rankdir = rankdir
+        self.edges: list[Edge] = []
+        self.extra: list[str] = []
+
+    def edge(self, tail: str, head: str, key: str = "", **kw: object) -> tuple[str, str, str]:
+        self.edges.append(Edge(tail, head, key, dict(kw)))
+        return (tail, head, key)
+
+    def has_edge(self, tail: str, head: str, key: str = "") -> bool:
+        return any(e.tail == tail and e.head == head and e.key == key for e in self.edges)
+
+    def source(self, highlight: list[tuple[str, str, str]] | None = None,
+               legend: list[tuple[str, str]] | None = None) -> str:
+        """The DOT source; edges in ``highlight`` are drawn with ``STATE_STYLE["highlight"]`` (a missing
+        edge is added, so the path is always drawn whole); ``legend`` rows are ``(sample, meaning)``."""
+        hl = list(highlight or [])
+        for _i, (t, h, k) in enumerate(hl):
+            if not self.has_edge(t, h, k):
+                self.edge(t, h, k)
+        hl_set = {(t, h, k): i for i, (t, h, k) in enumerate(hl)}
+        out = [f"digraph {quote(self.name)} {{", graph_attributes(self.rankdir).rstrip("\n")]
+        if self.label:
+            out.append(f"  label={quote(self.label)}; labelloc=t; fontsize=14;")
+        out.append('  node [shape=box, style="rounded,filled", fillcolor="#FFFFFF"];')
+        out.append("  compound=true; newrank=true;")
+        for line in self.lines:
+            if isinstance(line, Cluster):
+                line.write(out, "  ")
+            else:
+                out.append(f"  {line}")
+        for e in self.edges:
+            a = dict(e.attrs)
+            n = hl_set.get((e.tail, e.head, e.key))
+            if n is not None:
+                a.update(STATE_STYLE["highlight"])
+                base = a.get("label") or ""
+                a["label"] = f"{base}\n[{n + 1}] packet path" if base else f"[{n + 1}] packet path"
+                a["fontcolor"] = OKABE_ITO["blue"]
+            out.append(f"  {quote(e.tail)} -> {quote(e.head)}{attrs(**a)};")
+        if legend:
+            out.append(f"  {quote('legend')} [shape=plaintext, style=\"\", label=<{legend_table(legend)}>];")
+        out.extend(self.extra)
+        out.append("}")
+        return "\n".join(out) + "\n"
+
+
+LEGEND_SAMPLES = {
+    "UP": ("━━━", STATE_STYLE["UP"]["color"], "tunnel UP (solid green)"),
+    "DOWN": ("╍╍╍", STATE_STYLE["DOWN"]["color"], "tunnel DOWN (dashed vermillion)"),
+    "highlight": ("━━━", STATE_STYLE["highlight"]["color"], "packet path (bold blue, numbered)"),
+}
+
+
+def legend_table(rows: list[tuple[str, str]]) -> str:
+    """An HTML-like legend: each row a line sample (key of LEGEND_SAMPLES, or text) and its meaning."""
+    cells = ["<TR><TD COLSPAN='2' ALIGN='LEFT'><B>Legend</B></TD></TR>"]
+    for sample, meaning in rows:
+        if sample in LEGEND_SAMPLES:
+            glyph, colour, default = LEGEND_SAMPLES[sample]
+            cells.append(f"<TR><TD><FONT COLOR='{colour}'><B>{glyph}</B></FONT></TD>"
+                         f"<TD ALIGN='LEFT'>{html_text(meaning or default)}</TD></TR>")
+        else:
+            cells.append(f"<TR><TD>{html_text(sample)}</TD><TD ALIGN='LEFT'>{html_text(meaning)}</TD></TR>")
+    return (f"<TABLE BORDER='1' CELLBORDER='0' CELLSPACING='2' CELLPADDING='2' BGCOLOR='{BACKGROUND}' "
+            f"COLOR='#4D4D4D'>" + "".join(cells) + "</TABLE>")
+
+
+def state_edge(state: str | None) -> dict[str, object]:
+    """Edge attributes for a tunnel state: UP solid green, DOWN dashed vermillion, unknown dotted grey."""
+    s = (state or "").upper()
+    if s in ("UP", "DOWN"):
+        return dict(STATE_STYLE[s])
+    return {"color": "#4D4D4D", "style": "dotted", "penwidth": "1.5"}
+
+
+__all__ = ["Cluster", "Graph", "attrs", "legend_table", "state_edge"]
