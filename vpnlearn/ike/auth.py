@@ -204,11 +204,14 @@ class CertCredentials:
     scheme: str = ""
 
     def resolved_scheme(self) -> str:
+        """The scheme to sign with: the one given, else ECDSA-SHA256 for EC keys and, for RSA keys,
+        sha256WithRSAEncryption (RFC 7427 method 14; what strongSwan sends unless ``rsa_pss = yes``,
+        so every peer verifies it). RSASSA-PSS-SHA256 must be asked for."""
         if self.scheme:
             return self.scheme
         if isinstance(self.private_key, ec.EllipticCurvePrivateKey):
             return "ecdsa-with-SHA256"
-        return "RSASSA-PSS-SHA256"
+        return "sha256WithRSAEncryption"
 
 
 def make_auth(
