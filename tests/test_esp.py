@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from vpnlearn.errors import AuthenticationError, ConfigError, ParseError
+from vpnlearn.errors import AuthenticationError, ConfigError, ParseError, ReplayError
 from vpnlearn.ipsec import esp, natt
 from vpnlearn.ipsec.packets import PROTO_ESP, PROTO_NONE, PROTO_UDP, UDP, IPv4, icmp_echo
 from vpnlearn.ipsec.sa import SecurityAssociation
@@ -261,3 +261,12 @@ def test_authentication_error_does_not_count_or_move() -> None:
     assert peer.counters.auth_failures == 1 and peer.counters.packets == 0 and peer.replay.top == 0
     esp.open(peer, good)
     assert peer.counters.packets == 1 and peer.replay.top == 1
+
+
+def test_replayed_packet_error_names_field_and_offset() -> None:
+    sa, peer = pair(udp_encap=natt.UdpEncap())
+    wire = esp.protect(sa, icmp_echo("10.0.0.1", "10.0.0.2"))
+    esp.unprotect(peer, wire)
+    with pytest.raises(ReplayError, match=r"Sequence Number: 1 was already received .*byte offset 32"):
+        esp.unprotect(peer, wire)
+    assert peer.counters.replay_drops == 1

@@ -188,9 +188,9 @@ def unprotect_packet(sa: SecurityAssociation, data: bytes, *, now: float | None 
     seq = sa.replay.infer(int(values["Sequence Number"]))
     try:
         sa.replay.check(seq)
-    except ReplayError:
+    except ReplayError as exc:
         counters.replay_drops += 1
-        raise
+        raise ReplayError(f"{exc} [byte offset {hl + 8}]") from None
     icv = body[12:12 + icv_len]
     payload = body[12 + field_len:]
     zeroed = body[:12] + bytes(field_len)

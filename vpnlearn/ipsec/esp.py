@@ -350,9 +350,9 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
     if seq <= replay.top or seq <= 0:     # right of the window is always new: no check needed
         try:
             replay.check(seq)
-        except ReplayError:
+        except ReplayError as exc:
             counters.replay_drops += 1
-            raise
+            raise ReplayError(f"{exc} [byte offset {offset + 4}]") from None
     # 2. ICV and decryption.
     header = data[:8]
     seq_high = _HIGH.pack(seq >> 32) if sa.esn else b""
