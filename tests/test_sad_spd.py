@@ -197,3 +197,30 @@ def test_sad_accepts_any_object_with_spi_and_protocol():
     assert isinstance(sad.inbound(0x5000), Minimal)
     with pytest.raises(ConfigError, match="SPI"):
         sad.add_inbound(object())
+
+
+def test_inbound_for_packet_reads_the_spi_from_esp_natt_and_ah():
+    from vpnlearn.ipsec import ah, esp
+    from vpnlearn.ipsec.natt import UdpEncap, wrap_ike
+
+    sad = SAD()
+    out_plain, out_natt = make_sa(0x7001), make_sa(0x7002, udp_encap=UdpEncap())
+    out_ah = make_sa(0x7003, protocol="ah")
+    for out in (out_plain, out_natt, out_ah):
+        sad.add_inbound(out.peer(), destination="198.51.100.7")
+    inner = icmp_echo("10.1.0.5", "10.2.0.9")
+    for out in (out_plain, out_natt):
+        wire = esp.protect(out, inner, now=0.0)
+        sa_in = sad.inbound_for_packet(wire)
+        assert sa_in.spi == out.spi
+        assert esp.unprotect(sa_in, wire, now=0.0) == inner.build()
+    ah_wire = ah.protect(out_ah, inner, now=0.0)
+    assert sad.inbound_for_packet(ah_wire).spi == 0x7003
+    ike = ipv4_udp("192.0.2.1", "198.51.100.7", 4500, 4500, wrap_ike(bytes(28))).build()
+    with pytest.raises(PolicyError, match="carries ike"):
+        sad.inbound_for_packet(ike)
+    unknown = make_sa(0x7FFF)
+    with pytest.raises(PolicyError, match="unknown SPI 0x00007fff"):
+        sad.inbound_for_packet(esp.protect(unknown, inner, now=0.0))
+    with pytest.raises(PolicyError, match="protocol 1"):
+        sad.inbound_for_packet(inner.build())

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from vpnlearn.errors import ConfigError, PolicyError
+from vpnlearn.errors import ConfigError, ParseError, PolicyError
 from vpnlearn.ipsec.spd import Action, Decision, SPDEntry
 
 _PROTOCOLS = ("esp", "ah")
@@ -91,6 +91,39 @@ class SAD:
             raise PolicyError(f"SPI 0x{spi:08x} ({proto.upper()}) belongs to destination {e.destination}, "
                               f"not {destination}")
         return e.sa
+
+    def inbound_for_packet(self, data: bytes) -> Any:
+        """The inbound SA for a received IPv4 packet: ESP (protocol 50), AH (51) or ESP in UDP/4500.
+
+        The SPI is read from the packet (RFC 4303 §2.1; RFC 4302 §2.4; RFC 3948 §2.1 for
+        UDP-encapsulated ESP, where a zero non-ESP marker means IKE, not ESP) and the packet's
+        destination address is checked when the SA was stored with one.
+        """
+        from vpnlearn.ipsec import natt
+        from vpnlearn.ipsec.packets import PROTO_AH, PROTO_ESP, PROTO_UDP, IPv4
+
+        pkt = IPv4.parse(bytes(data), verify_checksum=False, allow_trailing=True)
+        body, offset = pkt.payload, pkt.header_length
+        if pkt.protocol == PROTO_UDP:
+            if len(body) < 8:
+                raise ParseError("truncated UDP header", what="UDP header", field="Length", offset=offset)
+            kind = natt.classify(body[8:], offset=offset + 8)
+            if kind != natt.KIND_ESP:
+                raise PolicyError(f"UDP datagram to port {int.from_bytes(body[2:4], 'big')} carries {kind}, "
+                                  "not ESP: it goes to IKE, not to the SAD (RFC 3948 §2.2)")
+            body, offset, proto = body[8:], offset + 8, "esp"
+        elif pkt.protocol == PROTO_ESP:
+            proto = "esp"
+        elif pkt.protocol == PROTO_AH:
+            if len(body) < 8:
+                raise ParseError("truncated AH header", what="AH header", field="SPI", offset=offset + 4)
+            body, offset, proto = body[4:], offset + 4, "ah"
+        else:
+            raise PolicyError(f"IP protocol {pkt.protocol} is not ESP (50), AH (51) or UDP-encapsulated ESP")
+        if len(body) < 4:
+            raise ParseError("truncated: no room for the SPI", what=f"{proto.upper()} header", field="SPI",
+                             offset=offset)
+        return self.inbound(int.from_bytes(body[:4], "big"), protocol=proto, destination=pkt.dst)
 
     def remove_inbound(self, spi: int, *, protocol: str = "esp") -> Any:
         key = (_spi(spi), _proto(protocol))
