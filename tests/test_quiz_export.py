@@ -88,24 +88,21 @@ def test_plain_jupyterquiz_file_needs_explanation_and_source():
         jupyterquiz_to_bank("[{", topic="crypto")
 
 
-def test_cli_export_import_check_round_trip(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def test_cli_export_import_check_round_trip(tmp_path, capsys):
+    from vpnlearn.cli import main
 
-    def run(*a):
-        return subprocess.run([sys.executable, "-m", "vpnlearn", *a], capture_output=True, text=True,
-                              cwd=ROOT, env=env, timeout=60)
-    out = run("export", "jupyterquiz", "ikev2", "-o", str(tmp_path / "ikev2.json"))
-    assert out.returncode == 0, out.stderr
-    out = run("export", "import-jupyterquiz", str(tmp_path / "ikev2.json"), "--topic", "ikev2",
-              "--title", "IKEv2", "-o", str(tmp_path / "ikev2.yaml"))
-    assert out.returncode == 0, out.stderr
-    out = run("quiz", "--check", str(tmp_path / "ikev2.yaml"))
-    assert out.returncode == 0 and "OK: 1 bank file(s)" in out.stdout, out.stdout + out.stderr
+    assert main(["export", "jupyterquiz", "ikev2", "-o", str(tmp_path / "ikev2.json")]) == 0
+    assert main(["export", "import-jupyterquiz", str(tmp_path / "ikev2.json"), "--topic", "ikev2",
+                 "--title", "IKEv2", "-o", str(tmp_path / "ikev2.yaml")]) == 0
+    capsys.readouterr()
+    assert main(["quiz", "--check", str(tmp_path / "ikev2.yaml")]) == 0
+    assert "OK: 1 bank file(s)" in capsys.readouterr().out
     assert [q.to_dict() for q in load_bank(tmp_path / "ikev2.yaml").questions] == \
         [q.to_dict() for q in load_bank(BANKS / "ikev2.yaml").questions]
-    out = run("export", "nbgrader", "crypto", "-o", str(tmp_path / "course"))
-    assert out.returncode == 0, out.stderr
+    assert main(["export", "nbgrader", "crypto", "-o", str(tmp_path / "course")]) == 0
     assert (tmp_path / "course" / "source" / "quiz-crypto" / "crypto.ipynb").exists()
+    assert main(["export", "jupyterquiz", "nope"]) == 2          # unknown bank: one-line error, exit 2
+    assert "no quiz bank named 'nope'" in capsys.readouterr().err
 
 
 def _notebook(topic="crypto"):
