@@ -270,3 +270,9 @@ def test_replayed_packet_error_names_field_and_offset() -> None:
     with pytest.raises(ReplayError, match=r"Sequence Number: 1 was already received .*byte offset 32"):
         esp.unprotect(peer, wire)
     assert peer.counters.replay_drops == 1
+
+
+def test_tunnel_outer_identification_changes_per_packet() -> None:
+    sa, _ = pair()
+    ids = {IPv4.parse(esp.protect(sa, icmp_echo("10.0.0.1", "10.0.0.2"))).identification for _ in range(5)}
+    assert len(ids) == 5

@@ -132,6 +132,8 @@ def protect_packet(sa: SecurityAssociation, packet: bytes | IPv4, *, now: float 
         payload, nh = inner.payload, inner.protocol
         template = replace(inner, protocol=PROTO_AH, payload=b"")
     seq = sa.next_seq()
+    if sa.mode is Mode.TUNNEL:      # a new Identification per packet (the ICV covers it: set it first)
+        template = replace(template, identification=seq & 0xFFFF)
     icv_len, field_len = _lengths(sa)
     plen = (12 + field_len) // 4 - 2
     fixed = _FIXED.pack(nh, plen, 0, sa.spi, seq & _LOW)

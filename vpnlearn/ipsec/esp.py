@@ -443,8 +443,11 @@ def protect_packet(
     inner = packet if isinstance(packet, IPv4) else IPv4.parse(bytes(packet))
     if sa.mode is Mode.TUNNEL:
         # RFC 4301 §5.1.2.1: the outer header copies DSCP and ECN (RFC 6040 normal mode) from the inner.
+        # DF is clear (what AWS recommends for the tunnel) and the Identification changes with every
+        # packet (the low 16 bits of the sequence number), so fragments of different packets never mix.
         esp = seal(sa, inner.build(), PROTO_IPV4, now=now, rng=rng)
-        template = IPv4(sa.tunnel_src or "", sa.tunnel_dst or "", PROTO_ESP, dscp=inner.dscp, ecn=inner.ecn)
+        template = IPv4(sa.tunnel_src or "", sa.tunnel_dst or "", PROTO_ESP, dscp=inner.dscp, ecn=inner.ecn,
+                        identification=esp.seq & 0xFFFF)
     else:
         if inner.protocol == PROTO_NONE:
             raise ConfigError("transport mode cannot carry an IP packet with protocol 59: in ESP, Next "
