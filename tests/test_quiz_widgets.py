@@ -156,3 +156,19 @@ def test_capstone_mixes_topics():
     view = quiz("capstone", bank_dir=BANKS, store=False)
     topics = {qw.question.topic for qw in view.questions}
     assert len(topics) == 11 and len(view.questions) == 22
+
+
+def test_in_a_real_kernel_the_cell_output_is_stable_text():
+    # What nbval compares: the text/plain of the displayed quiz (the widget view MIME type is skipped).
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'from vpnlearn.quiz import quiz\nquiz("crypto", n=2, store=False)')])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    client = NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT)}})
+    client.execute()
+    (out,) = nb.cells[0].outputs
+    assert out["data"]["text/plain"] == "Quiz: Crypto building blocks, 2 questions"
+    assert set(out["data"]) == {"text/plain", "application/vnd.jupyter.widget-view+json"}
