@@ -421,6 +421,13 @@ def test_cookie_flood_bounded() -> None:
     assert ini.state == State.ESTABLISHED
     assert resp.half_open_count == 5
     assert resp.expire_half_open(100.0) == 5 and resp.half_open_count == 0
+    # Failed IKE SAs do not pile up either: 20 initiators with a wrong PSK leave no state behind.
+    bad_left, _ = configs(psk_l=b"wrong")
+    for n in range(20):
+        w = Wire(Initiator(bad_left, rng=demo(f"bad{n}")), resp, a=("192.0.2.1", 500))
+        w.start()
+        assert "AUTHENTICATION_FAILED" in [e.notify for e in of(w.events_r, ev.ProtocolFailure)]
+    assert len(resp.sessions) <= 2 and resp.half_open_count == 0
 
 
 def test_deterministic_with_demo_random() -> None:

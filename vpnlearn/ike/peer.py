@@ -1706,6 +1706,9 @@ class Responder(Peer):
                 self.session = s
             if s.state != State.INIT_DONE:
                 self.half_open = {k: v for k, v in self.half_open.items() if v is not s}
+            if s.state in (State.FAILED, State.CLOSED) and s is not self.session and s.pending is None:
+                # keep memory bounded: failed or closed IKE SAs other than the one on show are forgotten
+                self.sessions.pop(s.spi_i + s.spi_r, None)
         except VpnlearnError as exc:
             out.events.append(ev.MessageDropped(f"rejected: {exc}"))
         return out
