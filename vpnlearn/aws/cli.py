@@ -61,8 +61,45 @@ def add_check(sub: Any) -> None:
     p.set_defaults(func=_check)
 
 
+def _diagram(args: argparse.Namespace) -> int:
+    """Draw imported describe-vpn-connections JSON as a topology diagram (SVG/PNG/PDF/DOT)."""
+    from vpnlearn.aws.importer import load_files
+    from vpnlearn.errors import ConfigError
+    from vpnlearn.viz.display import GraphvizMissing
+    from vpnlearn.viz.topology import inventory_diagram
+
+    inv = load_files(args.files, region=args.region)
+    diagram = inventory_diagram(inv)
+    try:
+        path = diagram.save(args.output)
+    except GraphvizMissing:
+        print(f"vpnlearn aws diagram: cannot write {args.output}: Graphviz's `dot` program is not on the "
+              "PATH. Install it with `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
+              "(macOS) or `conda install graphviz`; or write the DOT source with -o FILE.dot",
+              file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"vpnlearn aws diagram: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path} ({len(inv.vpn_connections)} VPN connection(s), "
+          f"{sum(len(v.tunnels) for v in inv.vpn_connections)} tunnel(s))")
+    return 0
+
+
+def add_diagram(sub: Any) -> None:
+    """``vpnlearn aws diagram``."""
+    p = sub.add_parser("diagram", help="draw describe-vpn-connections JSON as a diagram",
+                       description=_diagram.__doc__)
+    p.add_argument("files", nargs="+", metavar="FILE.json",
+                   help="output of aws ec2 describe-vpn-connections / -customer-gateways / -vpn-gateways")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.svg",
+                   help="where to write the diagram: .svg, .png, .pdf or .dot (by suffix)")
+    p.add_argument("--region", help="AWS Region (shown in the diagram)")
+    p.set_defaults(func=_diagram)
+
+
 # One entry per `vpnlearn aws <name>` sub-command.
-SUBCOMMANDS: list[Callable[[Any], None]] = [add_check]
+SUBCOMMANDS: list[Callable[[Any], None]] = [add_check, add_diagram]
 
 
 def register(subparsers: Any) -> None:
@@ -75,4 +112,4 @@ def register(subparsers: Any) -> None:
     aws.set_defaults(func=lambda args: (aws.print_help(), 2)[1])
 
 
-__all__ = ["SUBCOMMANDS", "add_check", "register"]
+__all__ = ["SUBCOMMANDS", "add_check", "add_diagram", "register"]
