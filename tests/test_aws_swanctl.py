@@ -210,3 +210,138 @@ def test_real_charon_rejects_a_broken_proposal(charon):
                                                     "aes999-prfsha256", 1)
     load, _ = _load(charon, text, "broken")
     assert "successfully loaded 2 connections" not in load.stdout
+
+
+# ---- both sides: the generated CGW config against a strongSwan stand-in for the AWS endpoints ----------
+
+LIBIPSEC = "/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so"
+
+
+def _sh(*args):
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def two_sides(tmp_path):
+    """Namespaces 'cgw' (198.51.100.27, inner 10.98.1.1) and 'aws' (203.0.113.11 + .202, inner
+    10.98.2.1) joined by a veth pair; a charon with kernel-libipsec in each. Nothing leaves them."""
+    reason = _can_run_charon()
+    if reason:
+        pytest.skip(reason)
+    if not os.path.exists(LIBIPSEC) or not os.path.exists("/dev/net/tun"):
+        pytest.skip("kernel-libipsec plugin or /dev/net/tun missing")
+    pid = os.getpid()
+    ns = {"cgw": f"vpnl-s2s-c{pid}", "aws": f"vpnl-s2s-a{pid}"}
+    dev = {"cgw": f"vs2s{pid}c"[:15], "aws": f"vs2s{pid}a"[:15]}
+    procs: list[subprocess.Popen] = []
+    try:
+        for n in ns.values():
+            r = _sh("ip", "netns", "add", n)
+            if r.returncode:
+                pytest.skip(f"cannot create a network namespace: {r.stderr.strip()}")
+        steps = [
+            ("ip", "link", "add", dev["cgw"], "netns", ns["cgw"], "type", "veth", "peer", "name", dev["aws"],
+             "netns", ns["aws"]),
+            ("ip", "-n", ns["cgw"], "addr", "add", "198.51.100.27/32", "dev", dev["cgw"]),
+            ("ip", "-n", ns["aws"], "addr", "add", "203.0.113.11/32", "dev", dev["aws"]),
+            ("ip", "-n", ns["aws"], "addr", "add", "203.0.113.202/32", "dev", dev["aws"]),
+            ("ip", "-n", ns["cgw"], "addr", "add", "10.98.1.1/24", "dev", "lo"),
+            ("ip", "-n", ns["aws"], "addr", "add", "10.98.2.1/24", "dev", "lo"),
+        ]
+        for side in ("cgw", "aws"):
+            steps += [("ip", "-n", ns[side], "link", "set", "lo", "up"),
+                      ("ip", "-n", ns[side], "link", "set", dev[side], "up")]
+        for step in steps:
+            r = _sh(*step)
+            assert r.returncode == 0, f"{step}: {r.stderr}"
+        sides = {}
+        for side in ("aws", "cgw"):
+            d = tmp_path / side
+            (d / "run").mkdir(parents=True)
+            vici = d / "charon.vici"
+            conf = d / "strongswan.conf"
+            conf.write_text(
+                "charon {\n  load_modular = yes\n  install_routes = no\n  retransmit_timeout = 1.0\n"
+                "  plugins {\n    include /etc/strongswan.d/charon/*.conf\n"
+                "    kernel-libipsec {\n      load = yes\n    }\n"
+                f"    vici {{\n      socket = unix://{vici}\n    }}\n  }}\n"
+                f"  filelog {{\n    log {{\n      path = {d}/charon.log\n      default = 1\n"
+                "    }\n  }\n}\n")
+            env = {**os.environ, "STRONGSWAN_CONF": str(conf)}
+            procs.append(subprocess.Popen(
+                ["ip", "netns", "exec", ns[side], "unshare", "-m", "--propagation", "private", "sh", "-c",
+                 f"mount --bind {d / 'run'} /run && exec {CHARON}"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            for _ in range(200):
+                if vici.exists():
+                    break
+                time.sleep(0.05)
+            assert vici.exists(), f"{side} charon did not start"
+            sides[side] = {"uri": f"unix://{vici}", "dir": d, "env": env}
+        sides["ns"] = ns
+        # The routes between the outside addresses are added by the test once both sides have their
+        # configuration, so an early IKE_SA_INIT cannot meet a peer that has none (charon keeps
+        # retransmitting while the network is unreachable).
+        sides["routes"] = [("ip", "-n", ns["cgw"], "route", "add", "203.0.113.0/24", "dev", dev["cgw"]),
+                           ("ip", "-n", ns["aws"], "route", "add", "198.51.100.27/32", "dev", dev["aws"])]
+        yield sides
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        for n in ns.values():
+            _sh("ip", "netns", "del", n)
+
+
+@pytest.mark.root
+def test_generated_config_brings_up_both_tunnels_against_an_aws_stand_in(two_sides):
+    import ipaddress
+
+    from vpnlearn.aws.swanctl import aws_endpoint_conf
+
+    inv, vpn = example()
+    # Narrow the traffic selectors (an AWS connection option) to inner subnets, so the TUN device of
+    # kernel-libipsec does not swallow the IKE packets (STACK-NOTES).
+    vpn.local_ipv4_network_cidr = ipaddress.ip_network("10.98.1.0/24")
+    vpn.remote_ipv4_network_cidr = ipaddress.ip_network("10.98.2.0/24")
+    confs = {"cgw": swanctl_conf(vpn, inventory=inv), "aws": aws_endpoint_conf(vpn, inventory=inv)}
+    for side in ("cgw", "aws"):
+        s = two_sides[side]
+        path = s["dir"] / "swanctl.conf"
+        path.write_text(confs[side])
+        r = subprocess.run(["swanctl", "--load-all", "--file", str(path), "--uri", s["uri"]],
+                           capture_output=True, text=True, env=s["env"], timeout=60)
+        assert r.returncode == 0 and "successfully loaded 2 connections" in r.stdout, r.stdout + r.stderr
+    for step in two_sides["routes"]:
+        assert _sh(*step).returncode == 0
+    cgw = two_sides["cgw"]
+    out = ""
+    for _ in range(100):      # wait for both CHILD_SAs (bounded); not a timing assertion
+        out = subprocess.run(["swanctl", "--list-sas", "--uri", cgw["uri"]], capture_output=True,
+                             text=True, env=cgw["env"], timeout=60).stdout
+        if out.count("INSTALLED, TUNNEL") >= 2:
+            break
+        time.sleep(0.2)
+    blocks = {m.group(1): m.group(0) for m in re.finditer(
+        r"(vpn-04d5e6f7a8b9c0d1e-tunnel\d): #\d+, ESTABLISHED.*?(?=\nvpn-|\Z)", out, re.S)}
+    assert set(blocks) == {"vpn-04d5e6f7a8b9c0d1e-tunnel1", "vpn-04d5e6f7a8b9c0d1e-tunnel2"}, out
+    t1, t2 = blocks["vpn-04d5e6f7a8b9c0d1e-tunnel1"], blocks["vpn-04d5e6f7a8b9c0d1e-tunnel2"]
+    for b in (t1, t2):
+        # The first algorithm of each AWS list was chosen: AES256-GCM-16, SHA2-256 (PRF), DH 19.
+        assert "AES_GCM_16-256/PRF_HMAC_SHA2_256/ECP_256" in b
+        assert "INSTALLED, TUNNEL" in b and "ESP:AES_GCM_16-256" in b
+        assert "local  10.98.1.0/24" in b and "remote 10.98.2.0/24" in b
+    # StartupAction add: the CGW initiated tunnel 1 (its SPI is the _i one, marked *);
+    # StartupAction start: AWS initiated tunnel 2 (the CGW is the responder, _r*).
+    assert re.search(r"[0-9a-f]{16}_i\* [0-9a-f]{16}_r\n", t1)
+    assert re.search(r"[0-9a-f]{16}_i [0-9a-f]{16}_r\*\n", t2)
+    assert "remote '203.0.113.11'" in t1 and "remote '203.0.113.202'" in t2
+    # Inner traffic crosses the tunnel (ESP in UDP between the namespaces only).
+    ping = _sh("ip", "netns", "exec", two_sides["ns"]["cgw"], "ping", "-c", "2", "-W", "2",
+               "-I", "10.98.1.1", "10.98.2.1")
+    assert ping.returncode == 0, ping.stdout + ping.stderr

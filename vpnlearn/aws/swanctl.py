@@ -220,4 +220,85 @@ def swanctl_conf(vpn: VpnConnection, customer_gateway: CustomerGateway | None = 
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["PSK_PLACEHOLDER", "TunnelProposals", "inside_addresses", "swanctl_conf", "tunnel_proposals"]
+# AWS DpdTimeoutAction -> what a strongSwan stand-in for the AWS endpoint does (swanctl dpd_action).
+# "none": AWS takes no action; strongSwan has no such action, so DPD is switched off (dpd_delay 0).
+_DPD_ACTION = {"clear": "clear", "restart": "restart", "none": None}
+
+
+def aws_endpoint_conf(vpn: VpnConnection, customer_gateway: CustomerGateway | None = None, *,
+                      inventory: Inventory | None = None, remote_addrs: str | None = None) -> str:
+    """A ``swanctl.conf`` for a strongSwan that stands in for the two AWS tunnel endpoints (labs only).
+
+    Each tunnel listens on its AWS outside IP, accepts exactly the tunnel's configured algorithm
+    lists, authenticates with the tunnel's pre-shared key, starts IKE itself only when
+    ``StartupAction`` is ``start`` (AWS-initiated, IKEv2 only), and maps ``DpdTimeoutAction`` to
+    strongSwan's ``dpd_action``. It is the mirror image of :func:`swanctl_conf`, so a lab can run
+    both sides in network namespaces; it is not how AWS implements its endpoints.
+    """
+    cgw = customer_gateway
+    if cgw is None:
+        cgw = (inventory or Inventory([vpn])).customer_gateway(vpn)
+    cgw_id = str(cgw.ip_address) if cgw is not None and cgw.ip_address is not None else "%any"
+    remote = remote_addrs or cgw_id
+    local_ts = str(vpn.remote_ipv4_network_cidr or "0.0.0.0/0")
+    remote_ts = str(vpn.local_ipv4_network_cidr or "0.0.0.0/0")
+    lines = [f"# strongSwan stand-in for the AWS endpoints of {vpn.id} (lab use only)", "", "connections {"]
+    secrets = ["secrets {"]
+    for n, t in enumerate(vpn.tunnels, start=1):
+        if t.outside_ip_address is None:
+            raise ConfigError(f"VPN connection {vpn.id}: field Options.TunnelOptions[{n - 1}]."
+                              "OutsideIpAddress: tunnel has no AWS outside IP address")
+        o = t.options
+        props = tunnel_proposals(t)
+        aws_ip = str(t.outside_ip_address)
+        name = _name(f"aws-{vpn.id}-tunnel{n}")
+        ike_rekey, ike_over, ike_rand = _rekey(o.phase1_lifetime_seconds, o.rekey_margin_time_seconds,
+                                               o.rekey_fuzz_percentage)
+        child_rekey, child_over, child_rand = _rekey(o.phase2_lifetime_seconds, o.rekey_margin_time_seconds,
+                                                     o.rekey_fuzz_percentage)
+        action = _DPD_ACTION.get(o.dpd_timeout_action, "clear")
+        lines += [
+            f"    {name} {{",
+            f"        version = {0 if len(o.ike_versions) > 1 else props.version}",
+            f"        local_addrs = {aws_ip}",
+            f"        remote_addrs = {remote}",
+            f"        proposals = {', '.join(props.ike)}",
+            f"        rekey_time = {ike_rekey}s",
+            f"        over_time = {ike_over}s",
+            f"        rand_time = {ike_rand}s",
+            f"        dpd_delay = {DPD_DELAY_SECONDS if action else 0}s",
+        ]
+        if props.version == 1 or len(o.ike_versions) > 1:
+            lines.append(f"        dpd_timeout = {o.dpd_timeout_seconds}s")
+        lines += [
+            "        mobike = no",
+            "        keyingtries = 0",
+            "        local {", "            auth = psk", f"            id = {aws_ip}", "        }",
+            "        remote {", "            auth = psk", f"            id = {cgw_id}", "        }",
+            "        children {",
+            f"            {name} {{",
+            f"                local_ts = {local_ts}",
+            f"                remote_ts = {remote_ts}",
+            f"                esp_proposals = {', '.join(props.esp)}",
+            f"                rekey_time = {child_rekey}s",
+            f"                life_time = {child_rekey + child_over}s",
+            f"                rand_time = {child_rand}s",
+            f"                replay_window = {o.replay_window_size}",
+            "                mode = tunnel",
+            f"                dpd_action = {action or 'clear'}",
+            f"                start_action = {'start' if o.startup_action == 'start' else 'none'}",
+            "            }",
+            "        }",
+            "    }",
+        ]
+        psk = o.pre_shared_key if o.pre_shared_key else PSK_PLACEHOLDER.format(n=n)
+        psk = psk.replace("\\", "\\\\").replace('"', '\\"')
+        secrets += [f"    ike-{name} {{", f"        id-aws = {aws_ip}",
+                    *([f"        id-cgw = {cgw_id}"] if cgw_id != "%any" else []),
+                    f'        secret = "{psk}"', "    }"]
+    lines += ["}", "", *secrets, "}"]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["PSK_PLACEHOLDER", "TunnelProposals", "aws_endpoint_conf", "inside_addresses", "swanctl_conf",
+           "tunnel_proposals"]
