@@ -14,7 +14,8 @@ import pytest
 
 from vpnlearn.crypto import suites
 from vpnlearn.ike.algorithms import parse_proposal
-from vpnlearn.ike.udp import Datagram, EspSaKeys, IkeSaKeys, KeyLog, write_key_tables, write_pcap
+from vpnlearn.ike.udp import Datagram, KeyLog, write_key_tables, write_pcap
+from vpnlearn.pcap import EspSaKey, IkeSaKey
 
 from .harness import (
     INNER_A,
@@ -40,19 +41,16 @@ def _keylog_from_charon(charon_log: str, frames: list, ike: str, esp: str, pair:
     integ = suites.integrity(s.integ[0].name) if s.integ else None
     kl = KeyLog()
     spi_i, spi_r = bytes.fromhex(init_response["spi_i"]), bytes.fromhex(init_response["spi_r"])
-    kl.ike[spi_i + spi_r] = IkeSaKeys(
-        spi_i, spi_r, ik["SK_ei"], ik["SK_er"], ik.get("SK_ai", b""), ik.get("SK_ar", b""),
-        encr.wireshark_ikev2, integ.wireshark_ikev2 if integ else suites.WIRESHARK_IKEV2_INTEG_NONE)
+    kl.ike[spi_i + spi_r] = IkeSaKey(spi_i, spi_r, encr, ik["SK_ei"], ik["SK_er"], integ,
+                                     ik.get("SK_ai", b""), ik.get("SK_ar", b""))
     e = parse_proposal(esp, ike=False)
     eencr = suites.encryption(e.encr[0].name)
     einteg = suites.integrity(e.integ[0].name) if e.integ else None
-    auth = einteg.wireshark_esp if einteg else suites.WIRESHARK_ESP_AUTH_NULL
     # charon-a initiated: its outbound SA carries initiator->responder traffic (the "i" keys).
-    name = eencr.wireshark_esp
-    kl.esp[("a", "b", child.spi_out)] = EspSaKeys(pair.outer_a, pair.outer_b, child.spi_out, name,
-                                                   child.keys["enc_i"], auth, child.keys.get("integ_i", b""))
-    kl.esp[("b", "a", child.spi_in)] = EspSaKeys(pair.outer_b, pair.outer_a, child.spi_in, name,
-                                                  child.keys["enc_r"], auth, child.keys.get("integ_r", b""))
+    kl.esp[("a", "b", child.spi_out)] = EspSaKey(pair.outer_a, pair.outer_b, child.spi_out, eencr,
+                                                  child.keys["enc_i"], einteg, child.keys.get("integ_i", b""))
+    kl.esp[("b", "a", child.spi_in)] = EspSaKey(pair.outer_b, pair.outer_a, child.spi_in, eencr,
+                                                 child.keys["enc_r"], einteg, child.keys.get("integ_r", b""))
     return kl
 
 
@@ -101,8 +99,8 @@ def test_tshark_flags_a_wrong_esp_key(netpair: NetPair, charon_a: Charon, charon
     frames = cap.frames()
     kl = _keylog_from_charon(charon_a.log_text(), frames, ike, esp, netpair)
     for k, v in list(kl.esp.items()):
-        kl.esp[k] = EspSaKeys(v.src, v.dst, v.spi, v.encryption, v.enc_key,
-                              v.integrity, bytes([v.integ_key[0] ^ 1]) + v.integ_key[1:])
+        kl.esp[k] = EspSaKey(v.src, v.dst, v.spi, v.encryption, v.enc_key,
+                             v.integrity, bytes([v.integ_key[0] ^ 1]) + v.integ_key[1:])
     ours = wdir / "ours.pcap"
     write_pcap(ours, [Datagram(t, (s, sp), (d, dp), p, "") for t, s, sp, d, dp, p in frames])
     write_key_tables(wdir / "keys", kl)

@@ -407,110 +407,53 @@ def describe_event(ev: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
-# pcap and Wireshark key tables
-
-
-LINKTYPE_IPV4 = 228        # raw IPv4 packets, no link-layer header (tcpdump.org/linktypes.html)
+# pcap and Wireshark key tables (vpnlearn.pcap does the file formats)
 
 
 def write_pcap(path: str | os.PathLike[str], datagrams: Iterable[Datagram]) -> None:
-    """Write the datagrams as a classic pcap file (microsecond timestamps, link type raw IPv4).
+    """Write the datagrams as a classic pcap file (raw IPv4, see :mod:`vpnlearn.pcap`).
 
     Each record is an IPv4 + UDP packet (with a correct UDP checksum) carrying the payload exactly
     as it was on the wire, so Wireshark decodes IKE on 500, and non-ESP-marker IKE or ESP-in-UDP on
     4500.
     """
-    import struct
-
+    from vpnlearn import pcap
     from vpnlearn.ipsec.packets import ipv4_udp
 
-    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_IPV4))
-    for d in datagrams:
-        pkt = ipv4_udp(d.src[0], d.dst[0], d.src[1], d.dst[1], d.payload).build()
-        sec = int(d.time)
-        usec = round((d.time - sec) * 1e6) % 1_000_000
-        out += struct.pack("<IIII", sec, usec, len(pkt), len(pkt)) + pkt
-    try:
-        with open(path, "wb") as f:
-            f.write(out)
-    except OSError as exc:
-        raise ConfigError(f"cannot write pcap file {path}: {exc.strerror}") from exc
+    packets = [(ipv4_udp(d.src[0], d.dst[0], d.src[1], d.dst[1], d.payload).build(), d.time)
+               for d in datagrams]
+    pcap.write_pcap(path, packets)
 
 
-@dataclass(frozen=True)
-class IkeSaKeys:
-    """What Wireshark needs to decrypt one IKE SA's SK payloads (``ikev2_decryption_table``)."""
-
-    spi_i: bytes
-    spi_r: bytes
-    sk_ei: bytes
-    sk_er: bytes
-    sk_ai: bytes
-    sk_ar: bytes
-    encryption: str           # Wireshark 4.0 name, e.g. "AES-GCM-128 with 16 octet ICV [RFC5282]"
-    integrity: str            # Wireshark 4.0 name, or "NONE [RFC4306]" for AEADs
-
-
-@dataclass(frozen=True)
-class EspSaKeys:
-    """What Wireshark needs to decrypt one direction of ESP (``esp_sa``)."""
-
-    src: str
-    dst: str
-    spi: int
-    encryption: str           # Wireshark 4.0 name, e.g. "AES-GCM with 16 octet ICV [RFC4106]"
-    enc_key: bytes            # for AES-GCM: key followed by the 4-byte salt
-    integrity: str            # Wireshark 4.0 name, or "NULL" for AEADs
-    integ_key: bytes
-
-
-def _first_attr(obj: Any, *names: str) -> Any:
-    for n in names:
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    raise AttributeError(f"{type(obj).__name__} has none of {names}")
-
-
-def ike_sa_keys(ike_sa: Any) -> IkeSaKeys:
-    """The Wireshark decryption-table entry for an established IKE SA of the peer."""
+def ike_sa_keys(ike_sa: Any) -> Any:
+    """The Wireshark ``ikev2_decryption_table`` row (:class:`vpnlearn.pcap.IkeSaKey`) for an
+    established IKE SA of the peer (``IkeSa``: ``spi_i``, ``spi_r``, ``chosen``, ``keys``)."""
+    from vpnlearn import pcap
     from vpnlearn.crypto import suites
 
-    keys = ike_sa.keys
-    spi_i = _first_attr(ike_sa, "spi_i", "SPIi", "initiator_spi")
-    spi_r = _first_attr(ike_sa, "spi_r", "SPIr", "responder_spi")
-    if isinstance(spi_i, int):
-        spi_i, spi_r = spi_i.to_bytes(8, "big"), spi_r.to_bytes(8, "big")
-    chosen = _first_attr(ike_sa, "chosen", "suite", "proposal")
+    keys, chosen = ike_sa.keys, ike_sa.chosen
     encr = suites.encryption(chosen.encr.name)
     integ = suites.integrity(chosen.integ.name) if getattr(chosen, "integ", None) is not None else None
-    return IkeSaKeys(
-        bytes(spi_i), bytes(spi_r), keys.SK_ei, keys.SK_er, keys.SK_ai or b"", keys.SK_ar or b"",
-        encr.wireshark_ikev2 or encr.name,
-        (integ.wireshark_ikev2 if integ is not None and integ.wireshark_ikev2
-         else suites.WIRESHARK_IKEV2_INTEG_NONE),
-    )
-
-
-def esp_sa_keys(sa: Any) -> EspSaKeys:
-    """The Wireshark ``esp_sa`` entry for one ``SecurityAssociation``."""
-    from vpnlearn.crypto import suites
-
-    encr = sa.encryption
-    integ = sa.integrity
-    return EspSaKeys(sa.tunnel_src, sa.tunnel_dst, sa.spi, encr.wireshark_esp or encr.name, sa.enc_key,
-                     integ.wireshark_esp if integ is not None else suites.WIRESHARK_ESP_AUTH_NULL,
-                     sa.integ_key if integ is not None else b"")
+    return pcap.IkeSaKey(bytes(ike_sa.spi_i), bytes(ike_sa.spi_r), encr, keys.SK_ei, keys.SK_er, integ,
+                         keys.SK_ai or b"", keys.SK_ar or b"")
 
 
 class KeyLog:
-    """Remembers the keys of every IKE SA and CHILD_SA a peer had (SAs vanish after DELETE)."""
+    """Remembers the keys of every IKE SA and CHILD_SA a peer had (SAs vanish after DELETE).
+
+    ``ike`` and ``esp`` hold :class:`vpnlearn.pcap.IkeSaKey` / :class:`vpnlearn.pcap.EspSaKey` rows;
+    ``ike_rfc`` every key of an IKE SA by its RFC 7296 name (hex), keyed by SPIi | SPIr.
+    """
 
     def __init__(self) -> None:
-        self.ike: dict[bytes, IkeSaKeys] = {}
-        self.esp: dict[tuple[str, str, int], EspSaKeys] = {}
-        self.ike_rfc: dict[bytes, dict[str, str]] = {}    # SPIi|SPIr -> every key of §2.14, hex
+        self.ike: dict[bytes, Any] = {}
+        self.esp: dict[tuple[str, str, int], Any] = {}
+        self.ike_rfc: dict[bytes, dict[str, str]] = {}
 
     def snapshot(self, peer: Any) -> None:
+        """Record the keys of the peer's current IKE SA and CHILD_SAs."""
+        from vpnlearn import pcap
+
         ike_sa = getattr(peer, "ike_sa", None)
         if ike_sa is not None and getattr(ike_sa, "keys", None) is not None:
             try:
@@ -527,55 +470,39 @@ class KeyLog:
                 if sa is None or getattr(sa, "encryption", None) is None:
                     continue
                 try:
-                    k2 = esp_sa_keys(sa)
+                    e = pcap.esp_sa_key(sa)
                 except (AttributeError, VpnlearnError):
                     continue
-                self.esp[(k2.src, k2.dst, k2.spi)] = k2
-
-
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                self.esp[(e.src, e.dst, e.spi)] = e
 
 
 def write_key_tables(directory: str | os.PathLike[str], keylog: KeyLog) -> list[str]:
-    """Write Wireshark 4.0's ``ikev2_decryption_table`` and ``esp_sa`` UAT files into ``directory``.
+    """Write Wireshark 4.0's ``ikev2_decryption_table``, ``esp_sa`` and ``preferences`` into
+    ``directory`` (with :func:`vpnlearn.pcap.write_key_tables`), and ``vpnlearn-keys.json``.
 
-    Point Wireshark at them with ``WIRESHARK_CONFIG_DIR=directory`` (or copy them into a profile).
-    For ESP also set ``esp.enable_encryption_decode:TRUE``; add ``esp.enable_authentication_check:TRUE``
-    to have the ICV checked. ``vpnlearn-keys.json`` holds every key by its RFC 7296 name (SKEYSEED,
-    SK_d ...) for learners and for comparing with another implementation. Returns the paths written.
+    Point Wireshark at them with ``WIRESHARK_CONFIG_DIR=directory``; the preferences turn on ESP
+    decryption and the ICV check. ``vpnlearn-keys.json`` holds every key by its RFC 7296 name
+    (SKEYSEED, SK_d ...) for learners and for comparing with another implementation. Returns the
+    paths written.
     """
-    d = os.fspath(directory)
-    try:
-        os.makedirs(d, exist_ok=True)
-        ike_path = os.path.join(d, "ikev2_decryption_table")
-        with open(ike_path, "w") as f:
-            for k in keylog.ike.values():
-                # Wireshark writes UAT byte fields as bare hex and text fields quoted.
-                f.write(",".join((k.spi_i.hex(), k.spi_r.hex(), k.sk_ei.hex(), k.sk_er.hex(),
-                                  _q(k.encryption), k.sk_ai.hex(), k.sk_ar.hex(), _q(k.integrity))) + "\n")
-        esp_path = os.path.join(d, "esp_sa")
-        with open(esp_path, "w") as f:
-            for e in keylog.esp.values():
-                f.write(",".join((_q("IPv4"), _q(e.src), _q(e.dst), _q(f"0x{e.spi:08x}"), _q(e.encryption),
-                                  _q("0x" + e.enc_key.hex()), _q(e.integrity),
-                                  _q("0x" + e.integ_key.hex() if e.integ_key else ""))) + "\n")
-        import json
+    import json
 
-        all_path = os.path.join(d, "vpnlearn-keys.json")
+    from vpnlearn import pcap
+
+    d = pcap.write_key_tables(directory, esp=keylog.esp.values(), ike=keylog.ike.values(),
+                              preferences={"esp.enable_null_encryption_decode_heuristic": "FALSE"})
+    all_path = os.path.join(d, "vpnlearn-keys.json")
+    try:
         with open(all_path, "w") as f:
             json.dump({
                 "ike_sas": [{"spi_i": spis[:8].hex(), "spi_r": spis[8:].hex(), **keys}
                             for spis, keys in keylog.ike_rfc.items()],
                 "esp_sas": [{"src": e.src, "dst": e.dst, "spi": f"0x{e.spi:08x}",
-                             "encryption": e.encryption, "enc_key": e.enc_key.hex(),
-                             "integrity": e.integrity, "integ_key": e.integ_key.hex()}
+                             "encryption": e.encryption.name, "enc_key": e.enc_key.hex(),
+                             "integrity": e.integrity.name if e.integrity is not None else None,
+                             "integ_key": e.integ_key.hex()}
                             for e in keylog.esp.values()],
             }, f, indent=2)
-        prefs = os.path.join(d, "preferences")
-        with open(prefs, "w") as f:
-            f.write("esp.enable_encryption_decode: TRUE\nesp.enable_authentication_check: TRUE\n"
-                    "esp.enable_null_encryption_decode_heuristic: FALSE\n")
     except OSError as exc:
-        raise ConfigError(f"cannot write Wireshark key tables into {d}: {exc.strerror}") from exc
-    return [ike_path, esp_path, all_path, prefs]
+        raise ConfigError(f"cannot write {all_path}: {exc.strerror}") from exc
+    return [os.path.join(d, n) for n in ("ikev2_decryption_table", "esp_sa", "preferences")] + [all_path]
