@@ -147,6 +147,16 @@ def test_certificates(ca: DemoCA, kind: str, key: str, scheme: str) -> None:
     _ping_both_ways(w)
 
 
+def test_demo_ca_is_deterministic() -> None:
+    one = DemoCA(not_before=T0, rng=demo("det")).issue(Identity.fqdn("x.example"))
+    two = DemoCA(not_before=T0, rng=demo("det")).issue(Identity.fqdn("x.example"))
+    assert one[0] == two[0]
+    from cryptography import x509
+
+    san = one[0].extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["x.example"]
+
+
 def test_certificate_from_untrusted_ca_fails(ca: DemoCA) -> None:
     left, right = _cert_configs(ca, "fqdn", "ec", "")
     rogue = DemoCA("rogue", not_before=T0, rng=demo("rogue"))

@@ -160,7 +160,11 @@ def _sign(key: object, scheme: str, data: bytes) -> bytes:
     if scheme == "ecdsa-with-SHA256":
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise ConfigError("ecdsa-with-SHA256 needs an EC private key")
-        return key.sign(data, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+        try:  # RFC 6979 deterministic ECDSA (cryptography >= 44) keeps DemoRandom runs repeatable
+            algo = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+        except TypeError:
+            algo = ec.ECDSA(hashes.SHA256())
+        return key.sign(data, algo)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ConfigError(f"{scheme} needs an RSA private key")
     if scheme == "RSASSA-PSS-SHA256":
@@ -384,7 +388,12 @@ class DemoCA:
 
     @staticmethod
     def _sign_kwargs(key: object) -> dict:
-        if isinstance(key, ec.EllipticCurvePrivateKey):
+        import inspect
+
+        if (
+            isinstance(key, ec.EllipticCurvePrivateKey)
+            and "ecdsa_deterministic" in inspect.signature(x509.CertificateBuilder.sign).parameters
+        ):  # cryptography >= 44: certificates repeat exactly with a DemoRandom
             return {"ecdsa_deterministic": True}
         return {}
 
