@@ -36,6 +36,7 @@ from __future__ import annotations
 import hmac
 import struct
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -165,12 +166,12 @@ def _engine(sa: SecurityAssociation) -> _AeadEngine | _CbcEngine:
 # --------------------------------------------------------------------------------------------------
 # The ESP packet.
 
-@dataclass(slots=True)
-class ESPPacket:
-    """One ESP packet (SPI to ICV) and what is inside it.
+class ESPPacket(NamedTuple):
+    """One ESP packet (SPI to ICV) and what is inside it (immutable).
 
     ``data`` is the bytes on the wire; ``seq`` the full sequence number (64-bit with ESN, of which
     the packet carries the low 32 bits); ``payload`` and ``next_header`` the protected data.
+    (A named tuple: it is created for every packet, and this is the cheapest record Python has.)
     """
 
     data: bytes
@@ -227,6 +228,9 @@ class ESPPacket:
                             "Integrity Check Value: the AEAD tag or truncated HMAC over the fields before it",
                             "RFC 4303 §2.8", False, False, None))
         return out
+
+
+_new_packet = tuple.__new__     # builds an ESPPacket from a tuple of its fields, in field order
 
 
 def _aad(header: bytes, seq_high: bytes) -> bytes:
@@ -293,8 +297,8 @@ def seal(
         counters.bytes += len(payload)
     else:
         sa.record(len(payload))
-    return ESPPacket(header + iv + body, sa.spi, seq, sa.esn, iv, payload, pad_len, next_header,
-                     eng.icv_len, eng.icv_len > 0)
+    return _new_packet(ESPPacket, (header + iv + body, sa.spi, seq, sa.esn, iv, payload, pad_len,
+                                   next_header, eng.icv_len, eng.icv_len > 0))
 
 
 _PADDING = tuple(bytes(range(1, n + 1)) for n in range(_MAX_PAD + 1))
@@ -394,7 +398,7 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
         counters.bytes += plen
     else:
         sa.record(plen)
-    return ESPPacket(data, spi, seq, sa.esn, iv, payload, pad_len, next_header, icvn, icvn > 0)
+    return _new_packet(ESPPacket, (data, spi, seq, sa.esn, iv, payload, pad_len, next_header, icvn, icvn > 0))
 
 
 open_esp = open
