@@ -276,3 +276,28 @@ def test_tunnel_outer_identification_changes_per_packet() -> None:
     sa, _ = pair()
     ids = {IPv4.parse(esp.protect(sa, icmp_echo("10.0.0.1", "10.0.0.2"))).identification for _ in range(5)}
     assert len(ids) == 5
+
+
+@pytest.mark.parametrize("integ", ["sha256", "sha384", "sha512", "sha1"])
+@pytest.mark.parametrize("esn", [False, True])
+def test_cbc_icv_matches_the_crypto_modules_integrity_icv(integ: str, esn: bool) -> None:
+    """RFC 4303 §2.8 / §3.3.2.1: ICV over SPI .. Next Header (ciphertext), plus seq high bits with ESN."""
+    from vpnlearn.crypto.prf import integrity_icv
+    sa, _ = pair(encryption="aes256", integrity=integ, esn=esn)
+    sa.seq = (7 << 32) + 1 if esn else 1
+    pkt = esp.seal(sa, b"payload", 4)
+    assert sa.integrity is not None
+    covered = pkt.data[:len(pkt.data) - pkt.icv_len] + (struct.pack("!I", pkt.seq >> 32) if esn else b"")
+    assert pkt.icv == integrity_icv(sa.integrity, sa.integ_key, covered)
+    assert len(pkt.icv) == sa.integrity.icv_bytes
+
+
+def test_esn_packet_from_below_the_window_fails_authentication() -> None:
+    """RFC 4303 A2.2: a low number below the window is read as the next 2^32 subspace; the ICV,
+    computed with the sender's real high bits, then cannot verify."""
+    sa, peer = pair(esn=True)
+    sa.seq = (1 << 32) + 100                      # sender in subspace 1
+    old = esp.seal(sa, b"x", 4, seq=(1 << 32) + 5).data
+    peer.replay.update((1 << 32) + 5000)         # receiver far ahead: +5 is left of its window
+    with pytest.raises(AuthenticationError):
+        esp.open(peer, old)

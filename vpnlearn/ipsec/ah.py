@@ -27,6 +27,7 @@ import hmac
 import struct
 from dataclasses import dataclass, replace
 
+from vpnlearn.crypto.prf import integrity_icv
 from vpnlearn.errors import AuthenticationError, ConfigError, ParseError, ReplayError
 from vpnlearn.ipsec.packets import PROTO_AH, PROTO_IPV4, IPv4
 from vpnlearn.ipsec.sa import Direction, Mode, Protocol, SecurityAssociation
@@ -67,7 +68,7 @@ def _icv(sa: SecurityAssociation, ip_header: bytes, ah_zeroed: bytes, payload: b
     assert integ is not None
     seq_high = struct.pack("!I", seq >> 32) if sa.esn else b""
     data = _zero_mutable(ip_header) + ah_zeroed + payload + seq_high
-    return hmac.digest(sa.integ_key, data, integ.hash_name)[:integ.icv_bytes]
+    return integrity_icv(integ, sa.integ_key, data)
 
 
 def _lengths(sa: SecurityAssociation) -> tuple[int, int]:

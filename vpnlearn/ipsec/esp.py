@@ -133,6 +133,8 @@ class _CbcEngine:
         self.icv_len = integ.icv_bytes if integ is not None else 0
 
     def icv(self, authenticated: bytes, seq_high: bytes) -> bytes:
+        # The same as vpnlearn.crypto.prf.integrity_icv (tests check it), minus its per-call checks:
+        # this runs for every packet and the SA checked the key length once.
         if not self.icv_len:
             return b""
         return hmac.digest(self._ikey, authenticated + seq_high, self._hash)[:self.icv_len]
