@@ -1,6 +1,17 @@
-"""Models the viz tests draw (built with the real model APIs; deterministic with DemoRandom)."""
+"""Models the viz tests draw (built with the real model APIs; deterministic with DemoRandom), and the
+snapshot helper. No tests here: the test_viz_* modules import it.
+
+Snapshots live in tests/snapshots/viz/. Regenerate them (after checking the pictures!) with
+``VPNLEARN_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_viz_*.py -q -p no:cacheprovider``.
+"""
 
 from __future__ import annotations
+
+import os
+import re
+import warnings
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from vpnlearn.aws.appliance import SoftwareVpn
 from vpnlearn.aws.cloudhub import CloudHub
@@ -10,6 +21,57 @@ from vpnlearn.aws.site_to_site import CustomerGateway, Tunnel, VpnConnection
 from vpnlearn.aws.tunnel_options import TunnelOptions
 from vpnlearn.rand import DemoRandom
 
+SNAPSHOTS = Path(__file__).parent / "snapshots" / "viz"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+warnings.filterwarnings("ignore", message="vpnlearn demo mode")
+
+
+def check_snapshot(name: str, text: str) -> None:
+    """Compare ``text`` with tests/snapshots/viz/``name`` (byte for byte); write it when
+    VPNLEARN_UPDATE_SNAPSHOTS=1 or when the snapshot does not exist yet (then fail, so a new snapshot is
+    always looked at)."""
+    path = SNAPSHOTS / name
+    if os.environ.get("VPNLEARN_UPDATE_SNAPSHOTS") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        raise AssertionError(f"new snapshot {path} written: look at it, then run again")
+    assert text == path.read_text(), (f"{name} differs from its snapshot; if the change is intended, "
+                                      "regenerate with VPNLEARN_UPDATE_SNAPSHOTS=1")
+
+
+def svg_texts(svg: str) -> str:
+    """All text of an SVG (parsed with xml.etree, so it must be valid XML), joined by newlines."""
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG_NS}svg"
+    return "\n".join((t.text or "") for t in root.iter(f"{SVG_NS}text"))
+
+
+_EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)" \[(.*)\];$')
+
+
+def dot_edges(source: str) -> list[tuple[str, str, str]]:
+    """(tail, head, attributes) of every edge line in DOT written by vpnlearn.viz.dot."""
+    out = []
+    for line in source.splitlines():
+        m = _EDGE.match(line)
+        if m:
+            out.append((m.group(1), m.group(2), m.group(3)))
+    return out
+
+
+def highlighted(source: str) -> list[tuple[str, str, str]]:
+    """The edges drawn with STATE_STYLE["highlight"] (blue, bold, penwidth 3), in the order of their
+    "[n] packet path" step numbers."""
+    edges = [e for e in dot_edges(source) if 'color="#0072B2"' in e[2] and 'penwidth="3"' in e[2]
+             and 'style="bold"' in e[2]]
+    steps = [int(re.search(r"\[(\d+)\] packet path", e[2]).group(1)) for e in edges]
+    assert sorted(steps) == list(range(1, len(edges) + 1)), steps
+    return [e for _, e in sorted(zip(steps, edges, strict=True))]
+
 
 def s2s_scene():
     """A VPC in two AZs, a VGW with two BGP connections (one with a DOWN tunnel), route propagation on."""
@@ -17,7 +79,7 @@ def s2s_scene():
     vpc.add_subnet("subnet-app-a", "10.0.1.0/24", az="eu-west-1a")
     vpc.add_subnet("subnet-app-b", "10.0.2.0/24", az="eu-west-1b")
     vpc.add_subnet("subnet-db-a", "10.0.3.0/24", az="eu-west-1a")
-    vgw = VgwRouter("vgw-prod", asn=64512, vpc=vpc, rng=DemoRandom(7))
+    vgw = VgwRouter("vgw-prod", asn=64512, vpc=vpc, rng=DemoRandom(7, _warn=False))
     vgw.enable_propagation(vpc.main_route_table)
     vgw.add_vpn_connection("vpn-dc1", routing="bgp", cgw_asn=65010)
     vgw.add_vpn_connection("vpn-dc2", routing="bgp", cgw_asn=65020)
@@ -43,7 +105,7 @@ def s2s_scene():
 def cloudhub_scene():
     vpc = VPC("vpc-hub", ["10.0.0.0/16"], region="us-east-1")
     vpc.add_subnet("subnet-hub-a", "10.0.1.0/24", az="us-east-1a")
-    hub = CloudHub(vgw_id="vgw-hub", asn=64512, vpc=vpc, rng=DemoRandom(3))
+    hub = CloudHub(vgw_id="vgw-hub", asn=64512, vpc=vpc, rng=DemoRandom(3, _warn=False))
     hub.add_site("new-york", asn=65001, prefixes=["10.10.0.0/16"])
     hub.add_site("chicago", asn=65002, prefixes=["10.20.0.0/16"])
     hub.add_site("seattle", asn=65003, prefixes=["10.30.0.0/16", "10.31.0.0/16"])
