@@ -8,12 +8,15 @@ the CHILD_SA to inner addresses on ``lo``.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from .harness import INNER_A, INNER_B, Charon, NetPair, Pki, parse_charon_keys, tshark_fields
-from .vl import VlResponder, charon_responder_conn, no_sas, read_our_keys, vl_initiate
+from .vl import REPO, VlResponder, charon_responder_conn, no_sas, read_our_keys, vl_args, vl_initiate
 
 SUITES = [
     # (IKE proposal, ESP proposal): the three of the brief.
@@ -222,19 +225,12 @@ def test_tshark_decrypts_vpnlearn_capture(netpair: NetPair, charon_b: Charon, wd
 
 def test_retransmits_until_charon_answers(netpair: NetPair, wdir: Path) -> None:
     """charon is not running when IKE_SA_INIT first goes out; our retransmission gets through."""
-    import subprocess
-    import sys
-    import time
-
-    from .harness import Charon as _Charon
-    from .vl import REPO, vl_args
-
     ike, esp = SUITES[0]
     argv = ["ip", "netns", "exec", netpair.ns_a, sys.executable, "-m", "vpnlearn", "ike", "initiate",
             netpair.outer_b, "--source", netpair.outer_a, *vl_args(netpair, ike=ike, esp=esp),
             "--timeout", "20", "--ping", INNER_B, "--ping-source", INNER_A, "--count", "1"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
-    charon = _Charon(netpair.ns_b, wdir, "charon-late")
+    charon = Charon(netpair.ns_b, wdir, "charon-late")
     try:
         # Wait until vpnlearn has bound UDP 500 (it sends IKE_SA_INIT right after), then a little
         # more: that first IKE_SA_INIT meets a closed port and is lost.
@@ -314,3 +310,46 @@ def test_charon_initiates_with_certificates(netpair: NetPair, charon_b: Charon, 
     log = charon_b.log_text()
     assert "authentication of 'a.vpnlearn.test' with ECDSA" in log or \
         re.search(r"authentication of 'a\.vpnlearn\.test' with .* successful", log), log[-3000:]
+
+
+def test_charon_pings_and_deletes_while_vpnlearn_holds(netpair: NetPair, charon_b: Charon,
+                                                       wdir: Path) -> None:
+    """vpnlearn initiated and stays up (--hold): charon pings vpnlearn's side, then deletes the IKE SA."""
+    ike, esp = SUITES[2]
+    charon_b.load(charon_responder_conn(netpair, ike=ike, esp=esp))
+    argv = ["ip", "netns", "exec", netpair.ns_a, sys.executable, "-m", "vpnlearn", "ike", "initiate",
+            netpair.outer_b, "--source", netpair.outer_a, *vl_args(netpair, ike=ike, esp=esp), "--hold", "30"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert charon_b.wait_log(r"CHILD_SA vl-child\{\d+\} established", 20), charon_b.log_text()[-2000:]
+        ping = netpair.ping(netpair.ns_b, INNER_B, INNER_A, count=3)
+        assert ping.returncode == 0 and " 0% packet loss" in ping.stdout, ping.stdout
+        charon_b.swanctl("--terminate", "--ike", "vl", "--timeout", "5")
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out + err
+    assert "answered 3 echo requests" in out and "IKE SA deleted by the peer" in out, out
+    assert "IkeSaDeleted(" in out and "by_peer=True" in out
+
+
+def test_tshark_decrypts_vpnlearn_capture_across_rekeys(netpair: NetPair, charon_b: Charon,
+                                                        wdir: Path) -> None:
+    ike, esp = SUITES[1]
+    charon_b.load(charon_responder_conn(netpair, ike=ike, esp=esp))
+    pcap, keydir = wdir / "vl.pcap", wdir / "keys"
+    proc = vl_initiate(netpair, "--ping", INNER_B, "--ping-source", INNER_A, "--count", "1", "--rekey-child",
+                       "--rekey-ike", "--pcap", str(pcap), "--keys", str(keydir), ike=ike, esp=esp)
+    assert proc.returncode == 0, _explain(proc)
+    rows = tshark_fields(pcap, keydir, ["isakmp.exchangetype", "isakmp.enc.decrypted", "isakmp.enc.data",
+                                        "esp.spi", "esp.icv_good", "icmp.type"])
+    encrypted = [r for r in rows if r["isakmp.enc.data"]]
+    # IKE_AUTH x2, CREATE_CHILD_SA x4 (child rekey, IKE rekey), INFORMATIONAL deletes on both IKE SAs.
+    assert len(encrypted) >= 8, rows
+    assert all(r["isakmp.enc.decrypted"] for r in encrypted), encrypted
+    esp_rows = [r for r in rows if r["esp.spi"]]
+    assert [r["icmp.type"] for r in esp_rows] == ["8", "0"] * 3, rows
+    assert len({r["esp.spi"] for r in esp_rows}) == 4         # two CHILD_SAs, two directions each
+    assert all(r["esp.icv_good"] == "1" for r in esp_rows), esp_rows

@@ -295,8 +295,13 @@ def cmd_initiate(args: argparse.Namespace) -> int:
                         if args.ping and not _ping(args, runner):
                             status = EXIT_FAILED
                 if args.hold > 0:
-                    runner.run_until(lambda: False, args.hold)
-                if not args.no_delete:
+                    # Stay up, answering echo requests through the tunnel, until the time is over or
+                    # the peer deletes the IKE SA.
+                    runner.run_until(lambda: bool(_events_named(runner, "IkeSaDeleted")), args.hold)
+                    _out(f"answered {runner.echo_answered} echo requests through the tunnel")
+                if _events_named(runner, "IkeSaDeleted"):
+                    _out("IKE SA deleted by the peer")
+                elif not args.no_delete:
                     runner.request("delete_ike")
                     runner.run_until(lambda: bool(_events_named(runner, "IkeSaDeleted")), args.timeout)
                     _out("IKE SA deleted" if _events_named(runner, "IkeSaDeleted")
