@@ -22,6 +22,24 @@ def vpnlearn(*args):
                           timeout=120, cwd=Path(__file__).parent.parent)
 
 
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def inproc(capsys):
+    """The same command run in this process (fast); the subprocess tests above cover the real binary."""
+    def run(*args):
+        try:
+            rc = cli.main(list(args))
+        except SystemExit as exc:
+            rc = exc.code
+        out = capsys.readouterr()
+        return Result(rc, out.out, out.err)
+    return run
+
+
 def bad_file(tmp_path):
     doc = json.loads(Path(FILES[0]).read_text())
     t = doc["VpnConnections"][0]["Options"]["TunnelOptions"][1]
@@ -37,7 +55,7 @@ def test_check_example_prints_the_warning_and_exits_0():
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("checked 1 VPN connection(s), 1 customer gateway(s), 1 VPN gateway(s)")
-    assert "WARNING VpnConnections[0].VgwTelemetry[1].Status = 'DOWN'" in lines
+    assert f"WARNING {FILES[0]}: VpnConnections[0].VgwTelemetry[1].Status = 'DOWN'" in lines
     assert any("[TUN-STATUS-DOWN]" in line and "IPSEC IS DOWN" in line for line in lines)
     assert "        https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnConnection.html" in lines
     assert lines[-1] == "0 error(s), 1 warning(s)"
@@ -48,35 +66,36 @@ def test_strict_makes_warnings_fail():
 
 
 def test_errors_exit_1_with_paths_and_links(tmp_path):
-    r = vpnlearn("aws", "check", bad_file(tmp_path), FILES[1], FILES[2])
+    bad = bad_file(tmp_path)
+    r = vpnlearn("aws", "check", bad, FILES[1], FILES[2])
     assert r.returncode == 1
     out = r.stdout
-    assert "ERROR   VpnConnections[0].Options.TunnelOptions[1].PreSharedKey = '***'" in out
-    assert "ERROR   VpnConnections[0].Options.TunnelOptions[1].ReplayWindowSize = 4096" in out
+    assert f"ERROR   {bad}: VpnConnections[0].Options.TunnelOptions[1].PreSharedKey = '***'" in out
+    assert f"ERROR   {bad}: VpnConnections[0].Options.TunnelOptions[1].ReplayWindowSize = 4096" in out
     assert "[TUN-PSK-LEADING-ZERO]" in out and "[TUN-PSK-LENGTH]" in out and "[TUN-REPLAY-WINDOW]" in out
     assert "API_VpnTunnelOptionsSpecification.html" in out
     assert out.splitlines()[-1] == "3 error(s), 1 warning(s)"
     assert "0abc" not in out
 
 
-def test_errors_only_and_json(tmp_path):
+def test_errors_only_and_json(tmp_path, inproc):
     path = bad_file(tmp_path)
-    r = vpnlearn("aws", "check", "--errors-only", path)
+    r = inproc("aws", "check", "--errors-only", path)
     assert "WARNING" not in r.stdout and r.returncode == 1
-    r = vpnlearn("aws", "check", "--json", path)
+    r = inproc("aws", "check", "--json", path)
     doc = json.loads(r.stdout)
     assert doc["errors"] == 3 and doc["warnings"] == 1
     assert {f["rule_id"] for f in doc["findings"]} >= {"TUN-PSK-LEADING-ZERO", "TUN-REPLAY-WINDOW"}
     assert all(f["doc_url"].startswith("https://docs.aws.amazon.com/") for f in doc["findings"])
 
 
-def test_region_turns_a_regional_reserved_asn_into_an_error(tmp_path):
+def test_region_turns_a_regional_reserved_asn_into_an_error(tmp_path, inproc):
     p = tmp_path / "cgw.json"
     p.write_text(json.dumps({"CustomerGateways": [
         {"CustomerGatewayId": "cgw-1", "BgpAsn": "9059", "IpAddress": "198.51.100.1", "Type": "ipsec.1"}]}))
-    assert vpnlearn("aws", "check", str(p)).returncode == 0
-    r = vpnlearn("aws", "check", "--region", "eu-west-1", str(p))
-    assert r.returncode == 1 and "ERROR   CustomerGateways[0].BgpAsn = 9059" in r.stdout
+    assert inproc("aws", "check", str(p)).returncode == 0
+    r = inproc("aws", "check", "--region", "eu-west-1", str(p))
+    assert r.returncode == 1 and f"ERROR   {p}: CustomerGateways[0].BgpAsn = 9059" in r.stdout
 
 
 def test_malformed_json_exits_2_with_line_and_column(tmp_path):
@@ -88,22 +107,22 @@ def test_malformed_json_exits_2_with_line_and_column(tmp_path):
     assert "Traceback" not in r.stderr
 
 
-def test_cidr_that_does_not_parse_exits_2_with_the_path(tmp_path):
+def test_cidr_that_does_not_parse_exits_2_with_the_path(tmp_path, inproc):
     doc = json.loads(Path(FILES[0]).read_text())
     doc["VpnConnections"][0]["Options"]["TunnelOptions"][0]["TunnelInsideCidr"] = "169.254.44.88/40"
     p = tmp_path / "cidr.json"
     p.write_text(json.dumps(doc))
-    r = vpnlearn("aws", "check", str(p))
+    r = inproc("aws", "check", str(p))
     assert r.returncode == 2
     assert "VpnConnections[0].Options.TunnelOptions[0].TunnelInsideCidr" in r.stderr
 
 
-def test_unknown_algorithm_exits_2_with_the_path(tmp_path):
+def test_unknown_algorithm_exits_2_with_the_path(tmp_path, inproc):
     doc = json.loads(Path(FILES[0]).read_text())
     doc["VpnConnections"][0]["Options"]["TunnelOptions"][1]["Phase1IntegrityAlgorithms"][0]["Value"] = "MD5"
     p = tmp_path / "alg.json"
     p.write_text(json.dumps(doc))
-    r = vpnlearn("aws", "check", str(p))
+    r = inproc("aws", "check", str(p))
     assert r.returncode == 2
     assert "TunnelOptions[1].Phase1IntegrityAlgorithms[0].Value" in r.stderr and "MD5" in r.stderr
 
@@ -113,8 +132,8 @@ def test_aws_without_sub_command_prints_help_and_exits_2():
     assert r.returncode == 2 and "check" in r.stdout
 
 
-def test_missing_file_exits_2():
-    r = vpnlearn("aws", "check", "/nonexistent/x.json")
+def test_missing_file_exits_2(inproc):
+    r = inproc("aws", "check", "/nonexistent/x.json")
     assert r.returncode == 2 and "cannot read file" in r.stderr
 
 
@@ -129,6 +148,26 @@ def test_adding_a_sub_command_is_one_function(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("args", [["aws", "check", "--help"]])
-def test_help(args):
-    r = vpnlearn(*args)
+def test_help(args, inproc):
+    r = inproc(*args)
     assert r.returncode == 0 and "--region" in r.stdout and "FILE.json" in r.stdout
+
+
+def test_findings_name_the_file_and_index_they_came_from(tmp_path, inproc):
+    good = json.loads(Path(FILES[0]).read_text())
+    second = tmp_path / "second.json"
+    other = json.loads(Path(FILES[0]).read_text())
+    conn = other["VpnConnections"][0]
+    conn["VpnConnectionId"] = "vpn-0second"
+    conn["Options"]["TunnelOptions"][0]["DpdTimeoutSeconds"] = 20
+    for t, cidr in zip(conn["Options"]["TunnelOptions"], ("169.254.50.0/30", "169.254.51.0/30"), strict=True):
+        t["TunnelInsideCidr"] = cidr
+    second.write_text(json.dumps(other))
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(good))
+    r = inproc("aws", "check", "--json", str(first), str(second), FILES[1], FILES[2])
+    doc = json.loads(r.stdout)
+    dpd = [f for f in doc["findings"] if f["rule_id"] == "TUN-DPD-TIMEOUT"]
+    assert [(f["path"], f["where"]) for f in dpd] == [
+        ("VpnConnections[1].Options.TunnelOptions[0].DpdTimeoutSeconds",
+         f"{second}: VpnConnections[0].Options.TunnelOptions[0].DpdTimeoutSeconds")]

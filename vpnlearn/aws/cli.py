@@ -31,7 +31,8 @@ def _check(args: argparse.Namespace) -> int:
     n_err = sum(f.severity == ERROR for f in findings)
     n_warn = len(findings) - n_err
     if args.json:
-        json.dump({"findings": [f.as_row() for f in findings], "errors": n_err, "warnings": n_warn},
+        rows = [{**f.as_row(), "where": inv.locate(f.path)} for f in findings]
+        json.dump({"findings": rows, "errors": n_err, "warnings": n_warn},
                   sys.stdout, indent=2, default=str)
         print()
     else:
@@ -39,7 +40,7 @@ def _check(args: argparse.Namespace) -> int:
               f"gateway(s), {len(inv.vpn_gateways)} VPN gateway(s), {len(inv.transit_gateways)} transit "
               f"gateway(s) from {len(args.files)} file(s)" + (f" in {args.region}" if args.region else ""))
         for f in findings:
-            print(f"{f.severity.upper():7} {f.path} = {f.value!r}")
+            print(f"{f.severity.upper():7} {inv.locate(f.path)} = {f.value!r}")
             print(f"        {f.message} [{f.rule_id}]")
             print(f"        {f.doc_url}")
         print(f"{n_err} error(s), {n_warn} warning(s)")

@@ -306,16 +306,21 @@ def inventory_from_json(*docs: dict[str, Any] | tuple[dict[str, Any], str],
     for doc, source in named:
         r = _Reader(doc, "", source)
         for i, item in enumerate(r.list("CustomerGateways") or []):
+            key = f"CustomerGateways[{len(inv.customer_gateways)}]"
+            inv.sources[key] = f"{source}: CustomerGateways[{i}]"
             inv.customer_gateways.append(customer_gateway_from_json(item, f"CustomerGateways[{i}]", source))
         for i, item in enumerate(r.list("VpnGateways") or []):
+            inv.sources[f"VpnGateways[{len(inv.vpn_gateways)}]"] = f"{source}: VpnGateways[{i}]"
             inv.vpn_gateways.append(vpn_gateway_from_json(item, f"VpnGateways[{i}]", source))
         for i, item in enumerate(r.list("TransitGateways") or []):
+            inv.sources[f"TransitGateways[{len(inv.transit_gateways)}]"] = f"{source}: TransitGateways[{i}]"
             inv.transit_gateways.append(transit_gateway_from_json(item, f"TransitGateways[{i}]", source))
     cgws = {c.id: c for c in inv.customer_gateways}
     vgws = {g.id: g for g in inv.vpn_gateways}
     tgws = {g.id: g for g in inv.transit_gateways}
     for doc, source in named:
         for i, item in enumerate(_Reader(doc, "", source).list("VpnConnections") or []):
+            inv.sources[f"VpnConnections[{len(inv.vpn_connections)}]"] = f"{source}: VpnConnections[{i}]"
             inv.vpn_connections.append(vpn_connection_from_json(item, f"VpnConnections[{i}]", source,
                                                                 cgws, vgws, tgws))
     return inv

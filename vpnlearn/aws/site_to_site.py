@@ -328,6 +328,7 @@ class Inventory:
     vpn_gateways: list[VirtualPrivateGateway] = field(default_factory=list)
     transit_gateways: list[TransitGateway] = field(default_factory=list)
     region: str | None = None
+    sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for vpn in self.vpn_connections:
@@ -336,6 +337,13 @@ class Inventory:
                                 (vpn.transit_gateway, self.transit_gateways)):
                 if obj is not None and not isinstance(obj, str) and all(o is not obj for o in bucket):
                     bucket.append(obj)  # type: ignore[arg-type]
+
+    def locate(self, path: str) -> str:
+        """``path`` (as in a finding) with the file and index it was read from, when the importer
+        recorded them: ``VpnConnections[3].State`` -> ``b.json: VpnConnections[1].State``."""
+        head, dot, rest = path.partition(".")
+        origin = self.sources.get(head)
+        return f"{origin}{dot}{rest}" if origin else path
 
     def customer_gateway(self, vpn: VpnConnection) -> CustomerGateway | None:
         """The connection's customer gateway object, if known."""
