@@ -430,3 +430,10 @@ def test_findings_list_errors_first_and_carry_doc_urls():
     assert {"error", "warning"} <= set(sev)
     assert all(f.doc_url.startswith("https://docs.aws.amazon.com/") for f in found)
     assert all(f.rule_id in R.RULES for f in found)
+
+
+@pytest.mark.parametrize("value, bad", [("ipsec.1", False), ("ipsec.2", True), ("IPSEC.1", True)])
+def test_gateway_types(value, bad):
+    assert ("CGW-TYPE" in ids(Inventory(customer_gateways=[cgw(type=value)]))) is bad
+    vgw = VirtualPrivateGateway("vgw-1", type=value)
+    assert ("VGW-TYPE" in ids(Inventory(vpn_gateways=[vgw]))) is bad
