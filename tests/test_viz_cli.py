@@ -45,7 +45,8 @@ def test_without_dot_a_clear_error(tmp_path: Path) -> None:
     out = tmp_path / "vpn.svg"
     p = run(*FILES, "-o", str(out), env=env)
     assert p.returncode == 2
-    assert "Graphviz's `dot` program is not on the PATH" in p.stderr and "apt-get install graphviz" in p.stderr
+    assert "Graphviz's `dot` program is not on the PATH" in p.stderr
+    assert "apt-get install graphviz" in p.stderr
     assert "Traceback" not in p.stderr and not out.exists()
     # the DOT source needs no Graphviz
     assert run(*FILES, "-o", str(tmp_path / "vpn.dot"), env=env).returncode == 0

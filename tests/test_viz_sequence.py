@@ -54,7 +54,8 @@ def test_transcript_sequence_snapshot_and_svg(wire) -> None:
     tr = wire.ini.transcript
     assert len(tr) == 6
     for n, e in enumerate(tr, 1):
-        assert f"{n}. {e.exchange} {'response' if e.is_response else 'request'} (Message ID {e.message_id}" in text
+        kind = "response" if e.is_response else "request"
+        assert f"{n}. {e.exchange} {kind} (Message ID {e.message_id}" in text
         for p in ("HDR", "SA", "KE") if e.exchange == "IKE_SA_INIT" else ("TSi",):
             assert p in text
     assert "encrypted + authenticated with SK_ei" in text and "encrypted + authenticated with SK_er" in text
@@ -97,7 +98,8 @@ def test_ikev1_and_ikev2_flows_from_the_table() -> None:
     text = svg_texts(v1.svg())
     assert "Main Mode (Phase 1: ISAKMP SA)" in text and "Quick Mode (Phase 2: IPsec SA)" in text
     assert arrows(v1.source) == [m.sender.lower() for m in IKEV1_FIRST_CHILD]
-    assert text.count("HDR*: encrypted with a key from SKEYID_e") == sum(m.encrypted for m in IKEV1_FIRST_CHILD)
+    n_enc = sum(m.encrypted for m in IKEV1_FIRST_CHILD)
+    assert text.count("HDR*: encrypted with a key from SKEYID_e") == n_enc
     v2 = ikev2_first_child_sequence()
     check_snapshot("ikev2-first-child.dot", v2.source)
     assert arrows(v2.source) == [row[2].lower() for row in IKEV2_FIRST_CHILD]

@@ -89,7 +89,7 @@ def test_spd_decision_trace_and_sad() -> None:
 
 
 def test_route_table_with_lookup_marks_chosen_and_links_rules() -> None:
-    vpc, vgw, _, _ = s2s_scene()
+    vpc, _, _, _ = s2s_scene()
     table = vpc.main_route_table
     lk = lookup(table, "192.168.2.9")
     t = route_table(table, lk)
@@ -115,8 +115,8 @@ def test_rules_table_links_every_rule() -> None:
 
 
 def test_findings_table_errors_first_with_paths_and_links() -> None:
-    inv = load_files(["tests/data/describe-vpn-connections.json", "tests/data/describe-customer-gateways.json",
-                      "tests/data/describe-vpn-gateways.json"])
+    inv = load_files([f"tests/data/describe-{n}.json" for n in ("vpn-connections", "customer-gateways",
+                                                                  "vpn-gateways")])
     tun = inv.vpn_connections[0].tunnels[0]
     tun.options = dataclasses.replace(tun.options, replay_window_size=5)  # AWS allows 64..2048
     findings = validate(inv)
