@@ -17,6 +17,7 @@ from vpnlearn.ike.messages import (
     Message,
     SkKeys,
     decode_message,
+    describe,
     encode_message,
     message_spans,
     open_message,
@@ -301,6 +302,18 @@ def test_spans_cover_message() -> None:
     assert [s.label for s in spans if s.layer == "KE payload"][-1] == "Key Exchange Data"
     sk = decode_message(encode_message(_sk_message(), _keys("aes128gcm16", None)))
     assert any(s.encrypted for s in message_spans(sk))
+
+
+def test_describe() -> None:
+    keys = _keys("aes128gcm16", None)
+    sealed = decode_message(encode_message(_sk_message(), keys))
+    assert "still encrypted" in describe(sealed)
+    text = describe(open_message(sealed, keys))
+    assert "IDi  left.example" in text and "TSi  10.0.0.0/24" in text and "Shared Key" in text
+    init = Message(SPI_I, bytes(8), IKE_SA_INIT, 0, True, False, [_all_payloads()[0], KE(31, b"k" * 32)])
+    text = describe(decode_message(encode_message(init)))
+    assert "SA  proposal 1 IKE: ENCR aes256, INTEG sha256, PRF prfsha256, DH modp2048" in text
+    assert "KE  group 31, 32 bytes" in text
 
 
 def test_payload_names_for_transcript() -> None:

@@ -116,6 +116,7 @@ class Message:
     sealed: Encrypted | None = None
     raw: bytes = b""
     offsets: list[int] = field(default_factory=list)
+    opened: bool = False  # set by open_message: the SK payload's contents are in ``payloads``
 
     @property
     def exchange_name(self) -> str:
@@ -311,7 +312,7 @@ def open_message(msg: Message, keys: SkKeys) -> Message:
         )
     inner = plaintext[: len(plaintext) - pad_len - 1]
     chain = decode_chain(inner, sk.first_inner, 0, len(inner), what="SK payload (decrypted)")
-    return replace(msg, payloads=[*msg.payloads, *chain.payloads], encrypted=True)
+    return replace(msg, payloads=[*msg.payloads, *chain.payloads], encrypted=True, opened=True)
 
 
 def message_spans(msg: Message) -> list[Span]:
@@ -359,3 +360,74 @@ def _payload_spans(raw: bytes, p: Payload, off: int) -> list[Span]:
     if end > pos:
         out.append(Span(pos, end, p.VARIABLE or "Payload Data", layer, p.SECTION, p.SECTION))
     return out
+
+
+def describe(msg: Message) -> str:
+    """A readable, indented summary of a message (what a learner sees first in a notebook)::
+
+    IKE_SA_INIT #0 request (I) SPIi=3f2a… SPIr=0000…
+      SA  proposal 1 IKE: ENCR aes128gcm16, PRF prfsha256, DH x25519
+      KE  group 31, 32 bytes
+      Nonce  32 bytes
+    """
+    from vpnlearn.ike import algorithms as alg
+    from vpnlearn.ike.payloads import (
+        AUTH,
+        AUTH_METHOD_NAMES,
+        ID,
+        KE,
+        SA,
+        TS,
+        Delete,
+        Nonce,
+        Notify,
+    )
+
+    kind = "response" if msg.response else "request"
+    flags = "I" if msg.initiator else "R"
+    head = f"{msg.exchange_name} #{msg.message_id} {kind} ({flags})"
+    lines = [f"{head} SPIi={msg.spi_i.hex()} SPIr={msg.spi_r.hex()}"]
+    proto = {1: "IKE", 2: "AH", 3: "ESP"}
+    tnames = alg.TRANSFORM_TYPE_NAMES
+    for p in msg.payloads:
+        if isinstance(p, SA):
+            for prop in p.proposals:
+                parts = []
+                for t in prop.transforms:
+                    row = alg.by_id(t.type, t.id, t.key_length) if t.type != alg.ESN else None
+                    label = (
+                        row.name
+                        if row is not None
+                        else ("esn" if t.id == 1 else "noesn")
+                        if t.type == alg.ESN
+                        else f"id {t.id}"
+                    )
+                    parts.append(f"{tnames.get(t.type, t.type)} {label}")
+                spi = f" SPI {prop.spi.hex()}" if prop.spi else ""
+                lines.append(
+                    f"  SA  proposal {prop.number} {proto.get(prop.protocol, prop.protocol)}{spi}: "
+                    + ", ".join(parts)
+                )
+        elif isinstance(p, KE):
+            lines.append(f"  KE  group {p.group}, {len(p.data)} bytes")
+        elif isinstance(p, Nonce):
+            lines.append(f"  Nonce  {len(p.data)} bytes")
+        elif isinstance(p, Notify):
+            extra = f" SPI {p.spi.hex()}" if p.spi else ""
+            lines.append(f"  N({p.type_name}){extra} {len(p.data)} bytes")
+        elif isinstance(p, ID):
+            lines.append(f"  {p.name}  {p.text()}")
+        elif isinstance(p, AUTH):
+            lines.append(f"  AUTH  {AUTH_METHOD_NAMES.get(p.method, p.method)}, {len(p.data)} bytes")
+        elif isinstance(p, TS):
+            lines.append(f"  {p.name}  " + ", ".join(map(str, p.selectors)))
+        elif isinstance(p, Delete):
+            what = proto.get(p.protocol, p.protocol)
+            lines.append(f"  D  {what} " + " ".join(s.hex() for s in p.spis))
+        else:
+            lines.append(f"  {_pname(p)}  {len(p.body())} bytes")
+    if msg.sealed is not None and not msg.opened:
+        lines.append(f"  SK  {len(msg.sealed.data)} bytes, still encrypted (open_message needs the keys)")
+    elif msg.sealed is not None:
+        lines.insert(1, "  (inside SK: encrypted and integrity-protected)")
+    return "\n".join(lines)
