@@ -10,7 +10,8 @@ Modules
   decoder and the annotated view); ``TrafficSelector`` with §2.9 narrowing.
 - ``messages``  the IKE header, ``Message``, ``encode_message``/``decode_message``/``open_message``,
   the SK payload (§3.14) with AES-CBC+HMAC-SHA1/2, AES-GCM-16 (RFC 5282) and ChaCha20-Poly1305
-  (RFC 7634), and ``message_spans`` (vpnlearn.wire.Span for hexdumps).
+  (RFC 7634), ``message_spans`` (vpnlearn.wire.Span for hexdumps) and ``describe`` (a readable
+  summary).
 - ``algorithms`` the transforms this package negotiates (IANA IDs, strongSwan names), PRF/prf+,
   DH groups 2, 5, 14, 15, 16, 19, 20, 21, 31, ``parse_proposal``.
 - ``events``    the frozen event dataclasses and ``Output``.
