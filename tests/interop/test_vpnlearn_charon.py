@@ -33,7 +33,10 @@ def _explain(proc) -> str:
 # -- 1. vpnlearn initiates -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("ike", "esp"), SUITES, ids=[s[0] for s in SUITES])
+INITIATE_SUITES = [*SUITES, ("chacha20poly1305-prfsha256-x25519", "chacha20poly1305")]
+
+
+@pytest.mark.parametrize(("ike", "esp"), INITIATE_SUITES, ids=[s[0] for s in INITIATE_SUITES])
 def test_vpnlearn_initiates_psk_ping_delete(netpair: NetPair, charon_b: Charon, ike: str, esp: str) -> None:
     charon_b.load(charon_responder_conn(netpair, ike=ike, esp=esp))
     proc = vl_initiate(netpair, "--ping", INNER_B, "--ping-source", INNER_A, "--count", "3", ike=ike, esp=esp)

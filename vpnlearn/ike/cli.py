@@ -24,9 +24,12 @@ and ESP.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import sys
 import time
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,26 @@ RETRIED_NOTIFIES = ("INVALID_KE_PAYLOAD", "COOKIE")
 
 def _out(line: str) -> None:
     print(line, flush=True)
+
+
+@contextlib.contextmanager
+def _short_warnings() -> Iterator[None]:
+    """While a command runs, show library warnings (weak algorithms, demo randomness) as one line
+    each, once; the previous warning display is restored afterwards."""
+    seen: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = f"vpnlearn ike: warning: {message}"
+        if text not in seen:
+            seen.add(text)
+            print(text, file=sys.stderr, flush=True)
+
+    old = warnings.showwarning
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = old
 
 
 def register(subparsers: Any) -> None:
@@ -254,6 +277,18 @@ def _write_outputs(args: argparse.Namespace, runner: Any, recorder: Any) -> None
 
 
 def cmd_initiate(args: argparse.Namespace) -> int:
+    """``vpnlearn ike initiate``: 0 when everything asked for worked, 1 when the exchange failed."""
+    with _short_warnings():
+        return _initiate(args)
+
+
+def cmd_respond(args: argparse.Namespace) -> int:
+    """``vpnlearn ike respond``: 0 when an IKE SA was established, 1 when it failed."""
+    with _short_warnings():
+        return _respond(args)
+
+
+def _initiate(args: argparse.Namespace) -> int:
     from vpnlearn.ike import Initiator
     from vpnlearn.ike.udp import Recorder, UdpRunner
 
@@ -332,7 +367,7 @@ def describe_child(child: Any) -> str:
     return ", ".join(parts) or "CHILD_SA"
 
 
-def cmd_respond(args: argparse.Namespace) -> int:
+def _respond(args: argparse.Namespace) -> int:
     from vpnlearn.ike import Responder
     from vpnlearn.ike.udp import Recorder, UdpRunner
 
