@@ -146,6 +146,10 @@ def test_direction_and_protocol_misuse() -> None:
         esp.protect(peer, pkt)
     with pytest.raises(ConfigError, match="outbound"):
         esp.unprotect(sa, esp.protect(sa, pkt))
+    with pytest.raises(ConfigError, match="seal with the outbound"):
+        esp.seal(peer, b"", 4)
+    with pytest.raises(ConfigError, match="open with the inbound"):
+        esp.open(sa, esp.seal(sa, b"", 4).data)
     ah_sa = SecurityAssociation(0x7002, protocol="ah", **T)
     with pytest.raises(ConfigError, match="not ESP"):
         esp.seal(ah_sa, b"", 4)

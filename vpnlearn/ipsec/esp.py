@@ -260,6 +260,8 @@ def seal(
     Raises :class:`~vpnlearn.errors.LifetimeExpired` once a hard lifetime is reached.
     """
     eng = sa._crypto or _engine(sa)
+    if sa.direction is not Direction.OUTBOUND:
+        raise ConfigError(f"SA 0x{sa.spi:08x} is inbound: seal with the outbound SA (sa.peer() of it)")
     if now is not None or sa._expired is not None:
         sa.check_usable(now)
     if not 0 <= next_header <= 255:
@@ -322,6 +324,8 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
     (never contains plaintext) and :class:`LifetimeExpired`.
     """
     eng = sa._crypto or _engine(sa)
+    if sa.direction is not Direction.INBOUND:
+        raise ConfigError(f"SA 0x{sa.spi:08x} is outbound: open with the inbound SA (sa.peer() of it)")
     if now is not None or sa._expired is not None:
         sa.check_usable(now)
     if type(data) is not bytes:
