@@ -5,6 +5,7 @@ Slow (a browser), so it runs only with --long-fuzz.
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
@@ -34,6 +35,19 @@ def page_html(questions: list[dict]) -> str:
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(x)
+
+
+def numeric_probes(value, rng, precision) -> list[str]:
+    """Typed inputs around an answer: the value as a fraction, range ends, and rounding edges."""
+    if rng is not None:
+        lo, hi = rng
+        return [_num(lo), _num(hi), _num(hi - 0.5), f"{_num(lo * 2)}/2"]
+    out = [_num(value), f"{_num(value * 4)}/4"]
+    if precision:
+        e = math.floor(math.log10(abs(value))) if value else 0
+        step = 10 ** (e - precision + 1)
+        out += [repr(value + 0.4 * step), repr(value + 0.6 * step)]   # rounds back / rounds away
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +80,7 @@ def test_jupyterquiz_grades_numeric_string_and_choice_answers_like_we_do(browser
                 if a.type == "default":
                     continue
                 if q.type == "numeric":
-                    probes += [_num(a.value)] if a.value is not None else [_num(a.range[0]), _num(a.range[1])]
+                    probes += numeric_probes(a.value, a.range, q.precision)
                 else:
                     probes += [a.answer, a.answer.swapcase()]
             probes.append("-123456789" if q.type == "numeric" else "zzz not it")
