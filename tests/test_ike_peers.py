@@ -513,3 +513,21 @@ def test_requests_need_established_sa() -> None:
     ini.start(0.0)
     with pytest.raises(ProtocolError, match="ESTABLISHED"):
         ini.create_child(0.0)
+
+
+def test_original_responder_can_rekey_child_rekey_ike_and_delete() -> None:
+    w = connect(*configs("aes256gcm16-prfsha384-ecp384", "aes256-sha256-x25519"), seed="resp-side")
+    old = w.resp.child_sas[0]
+    w.run(w.resp.rekey_child(10.0, old), from_ini=False, now=10.0)
+    assert of(w.events_r, ev.ChildSaRekeyed) and len(w.resp.child_sas) == 1
+    assert w.resp.child_sas[0].keys.pfs and w.resp.child_sas[0].keys == w.ini.child_sas[0].keys
+    _ping_both_ways(w)
+    w.run(w.resp.liveness(11.0), from_ini=False, now=11.0)
+    assert of(w.events_r, ev.LivenessConfirmed)
+    w.run(w.resp.rekey_ike(12.0), from_ini=False, now=12.0)
+    assert w.resp.ike_sa.keys == w.ini.ike_sa.keys and w.ini.state == State.ESTABLISHED
+    # The original responder started the rekey, so it is the new IKE SA's initiator (§2.18).
+    assert w.resp.session.is_initiator and not w.ini.session.is_initiator
+    w.run(w.ini.liveness(13.0), now=13.0)
+    w.run(w.resp.delete_ike(14.0), from_ini=False, now=14.0)
+    assert w.ini.state == State.CLOSED and w.resp.state == State.CLOSED
