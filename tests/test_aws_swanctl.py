@@ -298,13 +298,12 @@ def two_sides(tmp_path):
             _sh("ip", "netns", "del", n)
 
 
-@pytest.mark.root
-def test_generated_config_brings_up_both_tunnels_against_an_aws_stand_in(two_sides):
+def _bring_up(two_sides, vpn, inv):
+    """Load both sides, connect the namespaces, wait for both CHILD_SAs; the CGW's --list-sas blocks."""
     import ipaddress
 
     from vpnlearn.aws.swanctl import aws_endpoint_conf
 
-    inv, vpn = example()
     # Narrow the traffic selectors (an AWS connection option) to inner subnets, so the TUN device of
     # kernel-libipsec does not swallow the IKE packets (STACK-NOTES).
     vpn.local_ipv4_network_cidr = ipaddress.ip_network("10.98.1.0/24")
@@ -328,12 +327,21 @@ def test_generated_config_brings_up_both_tunnels_against_an_aws_stand_in(two_sid
             break
         time.sleep(0.2)
     blocks = {m.group(1): m.group(0) for m in re.finditer(
-        r"(vpn-04d5e6f7a8b9c0d1e-tunnel\d): #\d+, ESTABLISHED.*?(?=\nvpn-|\Z)", out, re.S)}
-    assert set(blocks) == {"vpn-04d5e6f7a8b9c0d1e-tunnel1", "vpn-04d5e6f7a8b9c0d1e-tunnel2"}, out
-    t1, t2 = blocks["vpn-04d5e6f7a8b9c0d1e-tunnel1"], blocks["vpn-04d5e6f7a8b9c0d1e-tunnel2"]
+        rf"({vpn.id}-tunnel\d): #\d+, ESTABLISHED.*?(?=\nvpn-|\Z)", out, re.S)}
+    assert set(blocks) == {f"{vpn.id}-tunnel1", f"{vpn.id}-tunnel2"}, out
+    ping = _sh("ip", "netns", "exec", two_sides["ns"]["cgw"], "ping", "-c", "2", "-W", "2",
+               "-I", "10.98.1.1", "10.98.2.1")
+    assert ping.returncode == 0, ping.stdout + ping.stderr    # inner traffic crosses the tunnel
+    return blocks[f"{vpn.id}-tunnel1"], blocks[f"{vpn.id}-tunnel2"]
+
+
+@pytest.mark.root
+def test_generated_config_brings_up_both_tunnels_against_an_aws_stand_in(two_sides):
+    inv, vpn = example()
+    t1, t2 = _bring_up(two_sides, vpn, inv)
     for b in (t1, t2):
         # The first algorithm of each AWS list was chosen: AES256-GCM-16, SHA2-256 (PRF), DH 19.
-        assert "AES_GCM_16-256/PRF_HMAC_SHA2_256/ECP_256" in b
+        assert "IKEv2" in b and "AES_GCM_16-256/PRF_HMAC_SHA2_256/ECP_256" in b
         assert "INSTALLED, TUNNEL" in b and "ESP:AES_GCM_16-256" in b
         assert "local  10.98.1.0/24" in b and "remote 10.98.2.0/24" in b
     # StartupAction add: the CGW initiated tunnel 1 (its SPI is the _i one, marked *);
@@ -341,7 +349,26 @@ def test_generated_config_brings_up_both_tunnels_against_an_aws_stand_in(two_sid
     assert re.search(r"[0-9a-f]{16}_i\* [0-9a-f]{16}_r\n", t1)
     assert re.search(r"[0-9a-f]{16}_i [0-9a-f]{16}_r\*\n", t2)
     assert "remote '203.0.113.11'" in t1 and "remote '203.0.113.202'" in t2
-    # Inner traffic crosses the tunnel (ESP in UDP between the namespaces only).
-    ping = _sh("ip", "netns", "exec", two_sides["ns"]["cgw"], "ping", "-c", "2", "-W", "2",
-               "-I", "10.98.1.1", "10.98.2.1")
-    assert ping.returncode == 0, ping.stdout + ping.stderr
+
+
+@pytest.mark.root
+def test_ikev1_cbc_tunnels_come_up_against_an_aws_stand_in(two_sides):
+    inv, vpn = example()
+    for t in vpn.tunnels:
+        t.options = dataclasses.replace(
+            t.options, ike_versions=("ikev1",), startup_action="add",
+            phase1_encryption_algorithms=("AES256", "AES256-GCM-16"),
+            phase2_encryption_algorithms=("AES128",),
+            phase2_integrity_algorithms=("SHA2-512",), phase2_dh_group_numbers=(21,))
+    for b in _bring_up(two_sides, vpn, inv):
+        assert "IKEv1" in b and "AES_CBC-256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256" in b
+        assert "ESP:AES_CBC-128/HMAC_SHA2_512_256/ECP_521" in b
+        assert re.search(r"[0-9a-f]{16}_i\* [0-9a-f]{16}_r\n", b)   # add: the CGW initiates
+
+
+def test_ikev1_with_only_aead_phase1_is_refused():
+    vpn = default_vpn(ike_versions=("ikev1",), phase1_encryption_algorithms=("AES128-GCM-16",))
+    with pytest.raises(ConfigError, match="Phase1EncryptionAlgorithms.*IKEv1"):
+        swanctl_conf(vpn)
+    p = tunnel_proposals(default_vpn(ike_versions=("ikev1",)).tunnels[0])
+    assert len(p.ike) == 1 and "gcm" not in p.ike[0]

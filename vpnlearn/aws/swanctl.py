@@ -60,6 +60,15 @@ def tunnel_proposals(tunnel: Tunnel) -> TunnelProposals:
     prfs = _uniq([suites.prf_for_integrity(i).strongswan for i in integ])
     dh1 = _uniq([suites.dh_group(g).name for g in o.phase1_dh_group_numbers])
     aead, cbc = _split_aead(o.phase1_encryption_algorithms)
+    version = 2 if "ikev2" in o.ike_versions else 1
+    if version == 1:
+        # strongSwan's IKEv1 cannot negotiate AEAD ciphers for the IKE SA (it drops them from the
+        # proposal; seen with charon 5.9.8), so an IKEv1 tunnel needs AES-CBC in Phase 1.
+        if not cbc:
+            names = ", ".join(a.aws_name or a.name for a in aead)
+            raise ConfigError("field Phase1EncryptionAlgorithms: an IKEv1-only tunnel needs AES128 or "
+                              f"AES256 (CBC) in Phase 1; strongSwan's IKEv1 cannot use {names}")
+        aead = []
     ike: list[str] = []
     if aead and prfs and dh1:
         ike.append("-".join([*_uniq([a.strongswan for a in aead]), *prfs, *dh1]))
@@ -77,7 +86,6 @@ def tunnel_proposals(tunnel: Tunnel) -> TunnelProposals:
     if not ike or not esp:
         raise ConfigError("no usable IKE or ESP proposal: the tunnel's algorithm lists are empty or "
                           "incomplete (encryption, integrity and DH group are all needed)")
-    version = 2 if "ikev2" in o.ike_versions else 1
     return TunnelProposals(tuple(ike), tuple(esp), version)
 
 
