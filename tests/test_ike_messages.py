@@ -318,3 +318,10 @@ def test_describe() -> None:
 
 def test_payload_names_for_transcript() -> None:
     assert _sk_message().payload_names() == ["HDR", "SK{IDi, AUTH, TSi, TSr}"]
+
+
+def test_critical_bit_on_known_payload_is_ignored() -> None:
+    raw = bytearray(encode_message(Message(SPI_I, SPI_R, INFORMATIONAL, 1, True, False, [Nonce(b"n" * 16)])))
+    raw[29] |= 0x80  # §2.5: C is set, but we understand Nonce, so the message is processed
+    msg = decode_message(bytes(raw))
+    assert msg.first(Nonce) == Nonce(b"n" * 16) and msg.unsupported_critical() is None
