@@ -1,4 +1,4 @@
-"""Published test vectors: NIST SP 800-135 IKEv2 KDF (CAVP) and RFC 5903 §8 (ECP group 19 in IKE)."""
+"""Published test vectors: NIST SP 800-135 IKEv2 KDF (CAVP) and RFC 5903 §8 (ECP groups 19, 20 in IKE)."""
 
 from __future__ import annotations
 
@@ -44,8 +44,11 @@ def test_nist_ikev2_kdf(case: dict) -> None:
     assert joined == dkm[: len(joined)] and len(joined) == 20 + 20 + 20 + 16 + 16 + 20 + 20
 
 
-def test_rfc5903_ecp256_in_ike() -> None:
-    v = _load("rfc5903-ecp256.json")
+ECP = _load("rfc5903-ecp.json")
+
+
+@pytest.mark.parametrize("v", ECP["cases"], ids=lambda c: f"section-{c['section']}")
+def test_rfc5903_ecp_in_ike(v: dict) -> None:
     g = alg.dh_group(v["group"])
     i = g.from_private(int(v["i"], 16))
     r = g.from_private(int(v["r"], 16))
@@ -62,7 +65,7 @@ def test_rfc5903_ecp256_in_ike() -> None:
 def test_ecp_point_not_on_curve_rejected() -> None:
     from vpnlearn.errors import CryptoError
 
-    v = _load("rfc5903-ecp256.json")
+    v = ECP["cases"][0]
     g = alg.dh_group(19)
     bad = bytearray.fromhex(v["grx"] + v["gry"])
     bad[-1] ^= 1
