@@ -172,3 +172,15 @@ def test_in_a_real_kernel_the_cell_output_is_stable_text():
     (out,) = nb.cells[0].outputs
     assert out["data"]["text/plain"] == "Quiz: Crypto building blocks, 2 questions"
     assert set(out["data"]) == {"text/plain", "application/vnd.jupyter.widget-view+json"}
+
+
+def test_unwritable_progress_is_reported_not_raised(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the progress folder should be")
+    view = quiz("crypto", ids=["crypto-aes-cbc-iv-size"], bank_dir=BANKS,
+                store=ProgressStore(blocker / "progress.json"))
+    qw = view.questions[0]
+    qw.set_response("16")
+    qw.check_button.click()
+    assert "Correct." in qw.feedback.value
+    assert "Progress not saved:" in view.score.value and "not-a-dir" in view.score.value

@@ -23,7 +23,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from vpnlearn.errors import ConfigError
+from vpnlearn.errors import ConfigError, VpnlearnError
 from vpnlearn.quiz import bank
 from vpnlearn.quiz.grading import Result, grade
 from vpnlearn.quiz.model import Question
@@ -180,9 +180,13 @@ class QuizWidget(w.VBox):
         super().__init__([self.header, *self.questions, self.score])
 
     def _answered(self, qw: QuestionWidget, result: Result, response: Any) -> None:
+        note = ""
         if self.store is not None:
-            self.store.record_result(result, qw.question.topic, response=response)
-        self.score.value = self._score_text()
+            try:
+                self.store.record_result(result, qw.question.topic, response=response)
+            except VpnlearnError as exc:   # the quiz still works; say why progress was not saved
+                note = f'<div role="status">Progress not saved: {html.escape(str(exc))}</div>'
+        self.score.value = self._score_text() + note
 
     def _score_text(self) -> str:
         answered = [q for q in self.questions if q.result is not None]
