@@ -135,3 +135,39 @@ def client_vpn_scene():
     ep.authorize_ingress("10.2.0.0/16", group="engineering")
     ep.authorize_ingress("10.2.1.0/24", all_users=True)
     return ep
+
+
+def tgw_scene():
+    from vpnlearn.aws.tgw import TransitGateway
+
+    vpc_a = VPC("vpc-a", ["10.1.0.0/16"], region="us-east-1")
+    vpc_b = VPC("vpc-b", ["10.2.0.0/16"], region="us-east-1")
+    tgw = TransitGateway("tgw-main", asn=64600, rng=DemoRandom(5, _warn=False))
+    tgw.attach_vpc(vpc_a)
+    tgw.attach_vpc(vpc_b)
+    tgw.attach_vpn("tgw-attach-vpn-dc1", routing="bgp", cgw_asn=65010)
+    for t in ("tunnel1", "tunnel2"):
+        tgw.set_tunnel_state("tgw-attach-vpn-dc1", t, "UP")
+        tgw.advertise("tgw-attach-vpn-dc1", t, "192.168.0.0/16", as_path=(65010,))
+    tgw.attach_prefix_source("tgw-attach-dxgw", "direct-connect-gateway", ["172.20.0.0/16"])
+    return tgw
+
+
+def fabric_scene():
+    from vpnlearn.aws.tgw import TransitGateway
+    from vpnlearn.aws.vpc_to_vpc import Fabric
+
+    f = Fabric(rng=DemoRandom(9, _warn=False))
+    a = f.add_vpc(VPC("vpc-a", ["10.1.0.0/16"], region="us-east-1"))
+    f.add_vpc(VPC("vpc-b", ["10.2.0.0/16"], region="us-east-1"))
+    f.add_vpc(VPC("vpc-c", ["10.3.0.0/16"], region="us-east-1"))
+    d = f.add_vpc(VPC("vpc-d", ["10.4.0.0/16"], region="eu-west-1"))
+    d.add_subnet("subnet-d", "10.4.1.0/24", az="eu-west-1a")
+    a.add_subnet("subnet-a", "10.1.1.0/24", az="us-east-1a")
+    f.peer("vpc-a", "vpc-b")
+    f.add_tgw(TransitGateway("tgw-hub", asn=64600, rng=DemoRandom(4, _warn=False)))
+    f.attach_to_tgw("tgw-hub", "vpc-b", routes=["10.3.0.0/16"])
+    f.attach_to_tgw("tgw-hub", "vpc-c", routes=["10.2.0.0/16"])
+    f.vpn_between("vpc-a", "vpc-d", subnet="subnet-d", instance_ip="10.4.1.10")
+    f.add_onprem_vpn("vpc-a", "dc1", ["192.168.0.0/16"])
+    return f

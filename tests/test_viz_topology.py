@@ -3,6 +3,8 @@ drawn three ways, and the packet highlight following exactly what the routing mo
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from test_viz_scenes import (
     appliance_scene,
@@ -212,3 +214,62 @@ def test_bad_input_names_the_field() -> None:
     with pytest.raises(ConfigError, match="no diagram for a str"):
         topology("vpc")
     assert topology((vpc, vgw)).source == site_to_site_diagram(vpc, vgw).source
+
+
+# -- transit gateway and VPC-to-VPC ------------------------------------------------------------------
+
+def test_transit_gateway_highlights_every_ecmp_next_hop() -> None:
+    from test_viz_scenes import tgw_scene
+
+    from vpnlearn.viz.topology import transit_gateway_diagram
+
+    tgw = tgw_scene()
+    res = tgw.lookup("192.168.1.1")
+    assert res.ecmp and len(res.next_hops) == 2
+    d = transit_gateway_diagram(tgw, destination="192.168.1.1")
+    assert d.source == transit_gateway_diagram(tgw_scene(), destination="192.168.1.1").source
+    check_snapshot("tgw-ecmp.dot", d.source)
+    drawn = highlighted(d.source)
+    assert [(h, a.split("label=")[1].split("\\n")[0]) for _, h, a in drawn] == \
+        [(f"att:{att}", f'"{att} {tun}') for att, tun in res.next_hops]
+    text = svg_texts(d.svg())
+    assert "VPC vpc-a" in text and "172.20.0.0/16" in text and "ECMP over" in text
+    # VPC destination: one next hop, the VPC attachment
+    d = transit_gateway_diagram(tgw, destination="10.2.3.4")
+    want = [f"att:{a}" for a, _ in tgw.lookup("10.2.3.4").next_hops]
+    assert [h for _, h, _ in highlighted(d.source)] == want
+
+
+@pytest.mark.parametrize("src, dst", [("vpc-a", "vpc-b"), ("vpc-b", "vpc-c"), ("vpc-d", "vpc-a"),
+                                      ("vpc-a", "192.168.1.1"), ("vpc-a", "vpc-c")])
+def test_fabric_highlight_is_can_reach(src, dst) -> None:
+    from test_viz_scenes import fabric_scene
+
+    from vpnlearn.viz.topology import fabric_diagram
+
+    f = fabric_scene()
+    res = f.can_reach(src, dst)
+    d = fabric_diagram(f, packet=(src, dst))
+    drawn = highlighted(d.source)
+    # every VPC / gateway / appliance hop the model walked is on the highlighted path, in order
+    # (two-way edges such as peering and VPN tunnels may be drawn the other way round)
+    ids = [h.removeprefix("site ") for h in res.hops if h not in f.peerings and h != "internet"]
+    steps = [{t.split(":", 1)[1], h.split(":", 1)[1]} for t, h, _ in drawn]
+    assert steps == [{a, b} for a, b in itertools.pairwise(ids)]
+    verdict = "reachable" if res.reachable else "NOT reachable"
+    assert f"{verdict}" in svg_texts(d.svg())
+    if src == "vpc-a" and dst == "vpc-b":  # over the peering edge, not a new one
+        assert "peering pcx-vpc-a-vpc-b" in drawn[0][2]
+
+
+def test_fabric_snapshot_and_labels() -> None:
+    from test_viz_scenes import fabric_scene
+
+    from vpnlearn.viz.topology import fabric_diagram
+
+    d = fabric_diagram(fabric_scene(), packet=("vpc-d", "vpc-a"))
+    check_snapshot("fabric-vpn.dot", d.source)
+    text = svg_texts(d.svg())
+    for label in ("not transitive", "routes transitively", "VPN over the internet", "EC2 VPN appliance",
+                  "AWS eu-west-1", "site dc1", "TGW attachment"):
+        assert label in text, label

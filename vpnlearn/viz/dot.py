@@ -87,10 +87,13 @@ class Graph(Cluster):
                legend: list[tuple[str, str]] | None = None) -> str:
         """The DOT source; edges in ``highlight`` are drawn with ``STATE_STYLE["highlight"]`` (a missing
         edge is added, so the path is always drawn whole); ``legend`` rows are ``(sample, meaning)``."""
-        hl = list(highlight or [])
-        for _i, (t, h, k) in enumerate(hl):
-            if not self.has_edge(t, h, k):
+        hl = []
+        for t, h, k in highlight or []:
+            if not self.has_edge(t, h, k) and self.has_edge(h, t, k):
+                t, h = h, t  # an undirected/two-way edge drawn the other way round
+            elif not self.has_edge(t, h, k):
                 self.edge(t, h, k)
+            hl.append((t, h, k))
         hl_set = {(t, h, k): i for i, (t, h, k) in enumerate(hl)}
         out = [f"digraph {quote(self.name)} {{", graph_attributes(self.rankdir).rstrip("\n")]
         if self.label:

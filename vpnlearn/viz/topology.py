@@ -485,6 +485,171 @@ def _appliance_hops(vpn: Any, d: Any) -> list[tuple[str, str, str]]:
 
 
 # --------------------------------------------------------------------------------------------------
+# Transit gateway
+
+
+def transit_gateway_diagram(tgw: Any, *, destination: str | None = None, title: str | None = None) -> Diagram:
+    """A transit gateway (:class:`vpnlearn.aws.tgw.TransitGateway`) and its attachments: VPCs with their
+    CIDRs, VPN attachments with two tunnels (state) to a customer gateway, Direct Connect / Connect
+    prefix sources. ``destination`` highlights the next hop(s) ``tgw.lookup`` returns (all of them when
+    it spreads the traffic over several tunnels with ECMP)."""
+    g = Graph(f"tgw_{tgw.id}", title or f"Transit gateway {tgw.id} (ASN {tgw.asn}, VPN ECMP "
+              f"{'on' if tgw.vpn_ecmp_support else 'off'})")
+    aws = g.cluster("aws", "AWS", AWS_FILL)
+    onprem = g.cluster("onprem", "on-premises", "#F5F5F5")
+    t = aws.node(_nid("tgw", tgw.id), f"transit gateway\n{tgw.id}\nASN {tgw.asn}", fillcolor=TINT["purple"])
+    for att in tgw.attachments.values():
+        kind = att.type.value
+        if kind == "vpc":
+            n = aws.node(_nid("att", att.id), "\n".join([f"VPC {att.resource}", *map(str, att.prefixes)]),
+                         fillcolor=VPC_FILL)
+            g.edge(t, n, "", label=f"{att.id}", dir="both")
+        elif kind in ("vpn", "private-ip-vpn"):
+            prefixes = []
+            for adv in att.advertised.values():
+                prefixes += [str(p) for p in adv if str(p) not in prefixes]
+            label = [f"customer gateway of {att.id}"]
+            if att.cgw_asn is not None:
+                label.append(f"ASN {att.cgw_asn}")
+            label += [f"network {p}" for p in prefixes]
+            n = onprem.node(_nid("att", att.id), "\n".join(label), fillcolor=TINT["green"])
+            for tname, state in att.tunnels.items():
+                g.edge(t, n, tname, label=f"{att.id} {tname}\n{state.value}", dir="both",
+                       **state_edge(state.value))
+        else:
+            n = onprem.node(_nid("att", att.id), "\n".join([f"{kind} {att.id}", *map(str, att.prefixes)]),
+                            fillcolor=TINT["grey"])
+            g.edge(t, n, "", label=kind, dir="both", style="bold", color=OKABE_ITO["purple"])
+    if tgw.static_routes:
+        aws.node("static", "static routes\n" + "\n".join(f"{r.destination} -> {r.attachment}"
+                                                            for r in tgw.static_routes),
+                 shape="note", fillcolor=TINT["yellow"])
+        g.edge("static", t, style="dotted", arrowhead="none")
+    hops = None
+    legend = [("UP", ""), ("DOWN", "")]
+    if destination is not None:
+        res = tgw.lookup(destination)
+        hops = [(t, _nid("att", a), tun) for a, tun in res.next_hops]
+        how = ("ECMP over " if res.ecmp else "") + ", ".join(f"{a} {tun}".strip() for a, tun in res.next_hops)
+        legend.append(("highlight", f"packet to {res.destination}: " + (how or "DROPPED (no route)")
+                       + "; computed by TransitGateway.lookup"))
+    return Diagram(g.source(hops, legend), title=g.label)
+
+
+# --------------------------------------------------------------------------------------------------
+# VPC to VPC: peering vs transit gateway vs VPN
+
+
+def fabric_diagram(fabric: Any, *, packet: tuple[str, str] | None = None,
+                   title: str | None = None) -> Diagram:
+    """VPCs joined by peering (one-to-one, not transitive), a transit gateway (transitive) and VPNs
+    (VGW to an EC2 appliance over the internet), from :class:`vpnlearn.aws.vpc_to_vpc.Fabric`.
+    ``packet=(source, destination)`` highlights the hops ``fabric.can_reach`` walked."""
+    g = Graph("fabric", title or "Connecting VPCs: peering, transit gateway, VPN")
+    regions: dict[str, Cluster] = {}
+    for vpc in fabric.vpcs.values():
+        if vpc.region not in regions:
+            regions[vpc.region] = g.cluster(f"region_{vpc.region}", f"AWS {vpc.region}", AWS_FILL)
+        regions[vpc.region].node(_nid("vpc", vpc.id), "\n".join([f"VPC {vpc.id}", *map(str, vpc.cidrs)]),
+                                 fillcolor=VPC_FILL)
+    for pcx in fabric.peerings.values():
+        extra = f"inter-Region, MTU {pcx.mtu}" if pcx.inter_region else "same Region"
+        g.edge(_nid("vpc", pcx.a), _nid("vpc", pcx.b), pcx.id,
+               label=f"peering {pcx.id}\n({extra}; not transitive)", dir="none", style="bold",
+               color=OKABE_ITO["purple"])
+    for tgw, region in fabric.tgws.values():
+        where = regions.get(region) or g.cluster(f"region_{region}", f"AWS {region}", AWS_FILL)
+        regions[region] = where
+        where.node(_nid("tgw", tgw.id), f"transit gateway\n{tgw.id}\n(routes transitively)",
+                   fillcolor=TINT["purple"])
+        for att in tgw.attachments.values():
+            if att.type.value == "vpc":
+                g.edge(_nid("tgw", tgw.id), _nid("vpc", att.resource), att.id, label="TGW attachment",
+                       dir="both", color=OKABE_ITO["purple"])
+    onprem = None
+    for vpc_id, vgw in fabric.vgws.items():
+        region = fabric.vpcs[vpc_id].region
+        regions[region].node(_nid("vgw", vgw.id), f"virtual private gateway\n{vgw.id}",
+                             fillcolor=TINT["orange"])
+        g.edge(_nid("vpc", vpc_id), _nid("vgw", vgw.id), "", label="attached", dir="none")
+        for cid in vgw.connection_ids():
+            link = fabric.links.get(cid)
+            states = [vgw.tunnel_state(cid, tn).value for tn in vgw._connections[cid].tunnels]
+            state = "UP" if "UP" in states else "DOWN"
+            words = ", ".join(f"tunnel{i} {s}" for i, s in enumerate(states, 1))
+            if link is not None:
+                inst = fabric.appliances[link.appliance_vpc].instances[link.instance]
+                ar = fabric.vpcs[link.appliance_vpc].region
+                regions[ar].node(_nid("inst", inst.id), f"EC2 VPN appliance\n{inst.id}\n{inst.private_ip}",
+                                 fillcolor=TINT["orange"] if inst.healthy else TINT["vermillion"])
+                g.edge(_nid("inst", inst.id), _nid("vpc", link.appliance_vpc), "", label="in", dir="none",
+                       style="dotted")
+                g.edge(_nid("vgw", vgw.id), _nid("inst", inst.id), "vpn",
+                       label=f"{cid}\nVPN over the internet\n{words}", dir="both", **state_edge(state))
+            else:
+                site = cid.removeprefix(f"vpn-{vpc_id}-")
+                if onprem is None:
+                    onprem = g.cluster("onprem", "on-premises", ONPREM_FILL)
+                nets = fabric.sites.get(site, ())
+                onprem.node(_nid("site", site), f"site {site}\n" + "\n".join(str(n) for n in nets),
+                            fillcolor=TINT["green"])
+                g.edge(_nid("vgw", vgw.id), _nid("site", site), "vpn", label=f"{cid}\n{words}", dir="both",
+                       **state_edge(state))
+    hops = None
+    legend = [("UP", ""), ("DOWN", ""), ("━━━", "peering / TGW attachment (purple)")]
+    if packet is not None:
+        res = fabric.can_reach(*packet)
+        hops = _fabric_hops(g, fabric, res.hops)
+        verdict = "reachable" if res.reachable else f"NOT reachable ({res.rule_id}): {res.reason}"
+        legend.append(("highlight", f"packet {res.source} -> {res.destination}: {verdict}; "
+                                    "computed by Fabric.can_reach"))
+    return Diagram(g.source(hops, legend), title=g.label)
+
+
+def _fabric_hops(g: Graph, fabric: Any, hops: Sequence[str]) -> list[tuple[str, str, str]]:
+    """``Reachability.hops`` (ids and words) as diagram edges."""
+    nodes: list[tuple[str, str]] = []  # (node id, key of the edge INTO it)
+    key = ""
+    vgw_ids = {v.id for v in fabric.vgws.values()}
+    insts = {i for sw in fabric.appliances.values() for i in sw.instances}
+    for h in hops:
+        if h in fabric.peerings:
+            key = h
+            continue
+        if h == "internet":
+            key = "vpn"
+            continue
+        if h in fabric.vpcs:
+            node = _nid("vpc", h)
+            if nodes and nodes[-1][0].startswith("tgw:"):
+                tgw = fabric.tgws[nodes[-1][0].removeprefix("tgw:")][0]
+                key = next((a.id for a in tgw.attachments.values() if a.resource == h), key)
+        elif h in fabric.tgws:
+            node = _nid("tgw", h)
+            prev = nodes[-1][0].removeprefix("vpc:") if nodes else ""
+            key = next((a.id for a in fabric.tgws[h][0].attachments.values() if a.resource == prev), key)
+        elif h in vgw_ids:
+            node = _nid("vgw", h)
+        elif h.startswith("site "):
+            node = _nid("site", h.removeprefix("site "))
+            key = "vpn"
+        elif h in insts:
+            node = _nid("inst", h)
+        else:
+            node = _nid("target", h)
+            g.node(node, h, fillcolor="#FFFFFF")
+        nodes.append((node, key))
+        key = ""
+    out = []
+    for (a, _), (b, k) in itertools.pairwise(nodes):
+        kinds = (a.split(":")[0], b.split(":")[0])
+        if kinds in (("vpc", "vgw"), ("inst", "vpc"), ("vgw", "vpc")):  # attachment edges carry no key
+            k = ""
+        out.append((a, b, k))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
 # Dispatcher
 
 
@@ -497,12 +662,13 @@ def topology(model: Any, **kw: Any) -> Diagram:
     if isinstance(model, tuple) and len(model) == 2:
         return site_to_site_diagram(model[0], model[1], **kw)
     table = {"Inventory": inventory_diagram, "CloudHub": cloudhub_diagram,
-             "ClientVpnEndpoint": client_vpn_diagram, "SoftwareVpn": appliance_diagram}
+             "ClientVpnEndpoint": client_vpn_diagram, "SoftwareVpn": appliance_diagram,
+             "TransitGateway": transit_gateway_diagram, "Fabric": fabric_diagram}
     if name in table:
         return table[name](model, **kw)
     raise ConfigError(f"topology: no diagram for a {name}; give an Inventory, CloudHub, ClientVpnEndpoint, "
                       "SoftwareVpn or a (VPC, VgwRouter) pair")
 
 
-__all__ = ["PacketTrace", "appliance_diagram", "client_vpn_diagram", "cloudhub_diagram", "inventory_diagram",
-           "site_to_site_diagram", "topology", "trace_packet"]
+__all__ = ["PacketTrace", "appliance_diagram", "client_vpn_diagram", "cloudhub_diagram", "fabric_diagram",
+           "inventory_diagram", "site_to_site_diagram", "topology", "trace_packet", "transit_gateway_diagram"]
