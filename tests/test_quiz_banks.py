@@ -13,7 +13,9 @@ from vpnlearn.quiz.model import TOPICS, Question
 
 ROOT = Path(__file__).resolve().parents[1]
 BANKS = ROOT / "quizzes"
-FACTS = Path("/work/shared/aws-facts.md")
+# The shared fact sheet sits beside the checkout (shared/ next to main/ here and in CI's clone).
+FACTS = next((p for p in (ROOT.parent / "shared" / "aws-facts.md", Path("/work/shared/aws-facts.md"))
+              if p.exists()), ROOT.parent / "shared" / "aws-facts.md")
 
 
 def all_questions() -> list[Question]:
