@@ -531,3 +531,26 @@ def test_original_responder_can_rekey_child_rekey_ike_and_delete() -> None:
     w.run(w.ini.liveness(13.0), now=13.0)
     w.run(w.resp.delete_ike(14.0), from_ini=False, now=14.0)
     assert w.ini.state == State.CLOSED and w.resp.state == State.CLOSED
+
+
+@pytest.mark.parametrize("junk", [b"\x30\x03\x02\x01", b"not a certificate at all", b""])
+def test_garbage_cert_payload_is_authentication_failed(ca: DemoCA, junk: bytes) -> None:
+    from dataclasses import replace as dc_replace
+
+    from vpnlearn.ike.keys import sk_keys
+    from vpnlearn.ike.messages import encode_message, open_message
+    from vpnlearn.ike.payloads import CERT
+
+    left, right = _cert_configs(ca, "fqdn", "ec", "")
+    ini, resp = Initiator(left, rng=demo("junk-i")), Responder(right, rng=demo("junk-r"))
+    w = Wire(ini, resp)
+    r1 = w.to_resp(ini.start(0.0).send[0]).send[0]
+    auth = w.to_ini(r1).send[0]
+    s = ini.session
+    keys = sk_keys(s.keys, s.chosen, from_initiator=True)
+    msg = open_message(decode_message(auth), keys)
+    msg = dc_replace(msg, payloads=[CERT(4, junk) if isinstance(p, CERT) else p for p in msg.payloads])
+    out = w.to_resp(encode_message(msg, keys, demo("junk-iv")))
+    reply = open_message(decode_message(out.send[0]), sk_keys(s.keys, s.chosen, from_initiator=False))
+    assert [n.type_name for n in reply.notifies()] == ["AUTHENTICATION_FAILED"]
+    assert [e.notify for e in of(out.events, ev.ProtocolFailure)] == ["AUTHENTICATION_FAILED"]

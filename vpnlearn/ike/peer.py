@@ -737,12 +737,17 @@ class IkeSession:
                 raise AuthenticationError("the peer uses a certificate, but we expect a pre-shared key")
             try:
                 certificate = load_certificate(certs[0].data)
+                check_certificate(certificate, tuple(self.config.trust), ident, self.config.validation_time)
             except ParseError as exc:
                 raise AuthenticationError(str(exc)) from exc
-            check_certificate(certificate, tuple(self.config.trust), ident, self.config.validation_time)
+            except (ValueError, TypeError) as exc:  # cryptography on odd certificates (bad extensions, keys)
+                raise AuthenticationError(f"the peer's certificate cannot be used: {exc}") from exc
         elif self.config.psk is None:
             raise AuthenticationError("the peer uses a pre-shared key, but we expect a certificate")
-        how = verify_auth(auth, octets, self.chosen.prf, psk=self.config.psk, certificate=certificate)
+        try:
+            how = verify_auth(auth, octets, self.chosen.prf, psk=self.config.psk, certificate=certificate)
+        except (ValueError, TypeError) as exc:  # e.g. a certificate key type cryptography cannot load
+            raise AuthenticationError(f"AUTH cannot be checked: {exc}") from exc
         self.peer_id = ident
         self.auth_method = how
         return how
