@@ -273,3 +273,18 @@ def test_fabric_snapshot_and_labels() -> None:
     for label in ("not transitive", "routes transitively", "VPN over the internet", "EC2 VPN appliance",
                   "AWS eu-west-1", "site dc1", "TGW attachment"):
         assert label in text, label
+
+
+@pytest.mark.parametrize("groups, dst", [(["engineering"], "10.2.2.7"), (["sales"], "10.2.2.7"),
+                                         (["sales"], "10.2.1.7")])
+def test_client_vpn_highlight_is_the_access_decision(groups, dst) -> None:
+    ep = client_vpn_scene()
+    res = ep.access(groups, dst)
+    d = client_vpn_diagram(ep, access=(groups, dst))
+    heads = [h for _, h, _ in highlighted(d.source)]
+    text = svg_texts(d.svg())
+    if res.reaches:
+        assert heads == ["endpoint", f"subnet:{res.route.target_subnet_id}", f"host:{dst}"]
+        assert "allowed; decided by ClientVpnEndpoint.access" in text
+    else:
+        assert heads == ["endpoint"] and "STOPPED" in text and "NOT allowed" in text

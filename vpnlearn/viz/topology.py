@@ -20,6 +20,7 @@ dashed) and the word UP/DOWN in the label, with the tunnel's inside CIDR and AWS
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -376,9 +377,13 @@ def _first_up(vgw: Any, conn: str) -> str | None:
 # Client VPN
 
 
-def client_vpn_diagram(endpoint: Any, title: str | None = None) -> Diagram:
+def client_vpn_diagram(endpoint: Any, *, access: tuple[Sequence[str], str] | None = None,
+                       title: str | None = None) -> Diagram:
     """A Client VPN endpoint (:class:`vpnlearn.aws.clientvpn.ClientVpnEndpoint`): the clients' CIDR,
-    the endpoint, its associated target subnets (by AZ), its routes and authorization rules."""
+    the endpoint, its associated target subnets (by AZ), its routes and authorization rules.
+
+    ``access=(user_groups, destination_ip)`` highlights what ``endpoint.access`` decides: through the
+    endpoint and out of the target subnet of the chosen route, or stopped (no route / not authorized)."""
     g = Graph("clientvpn", title or f"Client VPN endpoint {endpoint.endpoint_id}")
     users = g.cluster("clients", "remote users", "#F5F5F5")
     cl = users.node("clients", f"VPN clients\nclient CIDR {endpoint.client_cidr}\n"
@@ -406,7 +411,25 @@ def client_vpn_diagram(endpoint: Any, title: str | None = None) -> Diagram:
              fillcolor=TINT["purple"])
     g.edge(ep, "routes", style="dotted", arrowhead="none")
     g.edge(ep, "authz", style="dotted", arrowhead="none")
-    return Diagram(g.source(None, [("UP", "TLS session")]), title=g.label)
+    hops = None
+    legend = [("UP", "TLS session")]
+    if access is not None:
+        groups, dst = access
+        res = endpoint.access(groups, dst)
+        hops = [(cl, ep, "tls")]
+        if res.reaches and res.route.target_subnet_id:
+            sub = _nid("subnet", res.route.target_subnet_id)
+            aws.node(_nid("host", dst), f"host {dst}", **HOST)
+            hops += [(ep, sub, ""), (sub, _nid("host", dst), "")]
+        else:
+            why = "\n".join(textwrap.wrap(res.reason, 48))
+            g.node(_nid("dropped", dst), f"STOPPED\n{why}", shape="octagon", fillcolor=TINT["vermillion"],
+                   color=OKABE_ITO["vermillion"])
+            g.edge(ep, _nid("dropped", dst), "drop", style="dashed", color=OKABE_ITO["vermillion"])
+        who = ", ".join(groups) or "no groups"
+        legend.append(("highlight", f"user ({who}) to {dst}: {'allowed' if res.reaches else 'NOT allowed'}; "
+                                    "decided by ClientVpnEndpoint.access"))
+    return Diagram(g.source(hops, legend), title=g.label)
 
 
 # --------------------------------------------------------------------------------------------------
