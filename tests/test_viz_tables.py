@@ -139,3 +139,18 @@ def test_table_rejects_bad_shapes() -> None:
         Table("t", ("a",), (("x",),), marks=("green",))
     t = Table("t", ("a",), (("<b>&",),))
     assert "&lt;b&gt;&amp;" in t.html() and "<b>&" in t.text()
+
+
+def test_path_choice_table_marks_the_gateways_choice() -> None:
+    from vpnlearn.viz.tables import path_choice_table
+
+    _, vgw, _, _ = s2s_scene()
+    choice = vgw.select("192.168.2.9")
+    t = path_choice_table(choice)
+    check_snapshot("vgw-path-choice.txt", t.text())
+    chosen = [r for r, m in zip(t.rows, t.marks, strict=True) if m == "chosen"]
+    assert [(r[1], r[2]) for r in chosen] == [(choice.path.connection, choice.path.tunnel)]
+    assert len(t.rows) == len(choice.candidates)
+    assert {r[-1] for r, m in zip(t.rows, t.marks, strict=True) if m == "eliminated"} == \
+        {"eliminated by VGW-PATH-LPM", "eliminated by VGW-ONE-TUNNEL"}
+    assert t.note == choice.explain()

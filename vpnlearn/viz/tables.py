@@ -9,6 +9,7 @@ Builders read the models and never re-decide anything:
 
 - :func:`sad_table`, :func:`spd_table` (with an SPD lookup's "why"), :func:`spd_decision_table`;
 - :func:`route_table` (every route with what the lookup did to it, the deciding rule and its doc link);
+- :func:`path_choice_table` (the VGW's candidate paths, the chosen one and why the others lost);
 - :func:`rules_table` (``vpnlearn.aws.rules.RULES`` with their AWS doc links);
 - :func:`findings_table` (validation findings: severity, path, value, rule, message, doc link).
 """
@@ -246,6 +247,31 @@ def route_table(table: Any, lookup: Any = None) -> Table:
                  link_column="status", note=lookup.explain())
 
 
+def path_choice_table(choice: Any) -> Table:
+    """The virtual private gateway's candidate paths (:class:`vpnlearn.aws.routing.PathChoice` from
+    ``VgwRouter.select``): each with ``chosen`` or the rule that eliminated it (linked), and the numbered
+    explanation under the table."""
+    from vpnlearn.aws.network import ROUTING_RULES
+
+    gone = {id(p): s.rule_id for s in choice.steps for p in s.eliminated}
+    cols = ("prefix", "connection", "tunnel", "source", "AS_PATH", "MED", "status")
+    rows, marks, links = [], [], []
+    for p in choice.candidates:
+        if choice.path is not None and p is choice.path:
+            status, mark, rule = "chosen", "chosen", choice.decided_by
+        elif id(p) in gone:
+            status, mark, rule = f"eliminated by {gone[id(p)]}", "eliminated", gone[id(p)]
+        else:
+            status, mark, rule = "kept", "", ""
+        rows.append((str(p.prefix), p.connection, p.tunnel, p.source.value, " ".join(map(str, p.as_path)),
+                     str(p.med), status))
+        marks.append(mark)
+        r = ROUTING_RULES.get(rule)
+        links.append(r.url if r else "")
+    return Table(f"Virtual private gateway {choice.gateway_id}: path to {choice.destination}", cols,
+                 tuple(rows), tuple(marks), tuple(links), link_column="status", note=choice.explain())
+
+
 def rules_table(applies_to: str | None = None) -> Table:
     """AWS's documented VPN rules (``vpnlearn.aws.rules.RULES``), each linked to its AWS doc page."""
     from vpnlearn.aws.rules import RULES
@@ -275,5 +301,5 @@ def findings_table(findings: Iterable[Any], title: str = "Validation findings") 
     return Table(title, cols, rows, marks, links, link_column="rule", note=note, mono_columns=("path",))
 
 
-__all__ = ["MARKS", "Table", "findings_table", "from_rows", "route_table", "rules_table", "sad_table",
-           "spd_decision_table", "spd_table"]
+__all__ = ["MARKS", "Table", "findings_table", "from_rows", "path_choice_table", "route_table", "rules_table",
+           "sad_table", "spd_decision_table", "spd_table"]
