@@ -150,6 +150,10 @@ class ProgressStore:
     def _write_unlocked(self, attempts: list[dict[str, Any]]) -> None:
         data = {"format": FORMAT, "version": VERSION, "attempts": attempts}
         payload = json.dumps(data, indent=1, sort_keys=True).encode("utf-8")
+        # Temp files left by a writer that was killed mid-save: safe to remove, we hold the lock.
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
