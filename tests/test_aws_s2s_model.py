@@ -437,3 +437,46 @@ def test_gateway_types(value, bad):
     assert ("CGW-TYPE" in ids(Inventory(customer_gateways=[cgw(type=value)]))) is bad
     vgw = VirtualPrivateGateway("vgw-1", type=value)
     assert ("VGW-TYPE" in ids(Inventory(vpn_gateways=[vgw]))) is bad
+
+
+@pytest.mark.parametrize("on_tgw, count, warn", [(False, 99, False), (False, 100, True), (True, 999, False),
+                                                 (True, 1000, True)])
+def test_routes_from_cgw_quota(on_tgw, count, warn):
+    v = vpn_on(tgw=TransitGateway("tgw-1")) if on_tgw else vpn_on()
+    v.tunnels[0].accepted_route_count = count
+    found = [f for f in validate(Inventory([v])) if f.rule_id == "CONN-ROUTES-FROM-CGW"]
+    assert bool(found) is warn
+    if found:
+        assert found[0].path == "VpnConnections[0].VgwTelemetry[0].AcceptedRouteCount"
+
+
+@pytest.mark.parametrize("rule_id, kind, limit", [("QUOTA-CGW-REGION", "cgw", 50),
+                                                  ("QUOTA-VGW-REGION", "vgw", 5),
+                                                  ("QUOTA-VPN-REGION", "vpn", 50)])
+def test_regional_quotas(rule_id, kind, limit):
+    def inv(n):
+        if kind == "cgw":
+            return Inventory(customer_gateways=[cgw(asn=65000 + i) for i in range(n)])
+        if kind == "vgw":
+            return Inventory(vpn_gateways=[VirtualPrivateGateway(f"vgw-{i}") for i in range(n)])
+        return Inventory([vpn_on(VirtualPrivateGateway(f"vgw-{i}"), id=f"vpn-{i}") for i in range(n)])
+    assert rule_id not in ids(inv(limit), "warning")
+    assert rule_id in ids(inv(limit + 1), "warning")
+
+
+def test_accelerated_quota():
+    vpns = []
+    for i in range(11):
+        v = vpn_on(tgw=TransitGateway(f"tgw-{i}"), id=f"vpn-{i}")
+        v.enable_acceleration = True
+        vpns.append(v)
+    assert "QUOTA-ACCELERATED-REGION" in ids(Inventory(vpns), "warning")
+    assert "QUOTA-ACCELERATED-REGION" not in ids(Inventory(vpns[:10]), "warning")
+
+
+def test_duplicate_customer_gateway_needs_a_device_name():
+    a, b = cgw(), cgw()
+    found = [f for f in validate(Inventory(customer_gateways=[a, b])) if f.rule_id == "CGW-DUPLICATE"]
+    assert [(f.severity, f.path) for f in found] == [("warning", "CustomerGateways[1].DeviceName")]
+    b.device_name = "second-router"
+    assert "CGW-DUPLICATE" not in ids(Inventory(customer_gateways=[a, b]), "warning")

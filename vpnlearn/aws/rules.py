@@ -333,6 +333,25 @@ _RULE_LIST: tuple[Rule, ...] = (
     _r("CONN-PER-VGW-QUOTA", "vpn_gateway", "VpnGatewayId",
        "VPN connections per virtual private gateway: 10 (adjustable).", "<= 10 unless raised", URL_LIMITS,
        maximum=10, severity=WARNING),
+    _r("CONN-ROUTES-FROM-CGW", "connection", "VgwTelemetry[].AcceptedRouteCount",
+       "Dynamic routes advertised from the customer gateway: at most 100 to a VGW, 1,000 to a TGW "
+       "(not adjustable).", "< 100 (VGW), < 1000 (TGW)", URL_LIMITS, severity=WARNING,
+       note="Quota table from UG-2023, not re-verified against the live page (UNCONFIRMED whether changed)."),
+    # ---------------- Regional quotas (aws-facts.md §1.8; UG-2023, UNCONFIRMED whether changed) ------
+    _r("QUOTA-CGW-REGION", "inventory", "CustomerGateways", "Customer gateways per Region: 50 (adjustable).",
+       "<= 50 unless raised", URL_LIMITS, maximum=50, severity=WARNING),
+    _r("QUOTA-VGW-REGION", "inventory", "VpnGateways", "Virtual private gateways per Region: 5 (adjustable).",
+       "<= 5 unless raised", URL_LIMITS, maximum=5, severity=WARNING),
+    _r("QUOTA-VPN-REGION", "inventory", "VpnConnections",
+       "Site-to-Site VPN connections per Region: 50 (adjustable).", "<= 50 unless raised", URL_LIMITS,
+       maximum=50, severity=WARNING),
+    _r("QUOTA-ACCELERATED-REGION", "inventory", "VpnConnections",
+       "Accelerated VPN connections per Region: 10 (adjustable).", "<= 10 unless raised", URL_LIMITS,
+       maximum=10, severity=WARNING),
+    _r("CGW-DUPLICATE", "customer_gateway", "DeviceName",
+       "A create request with the same type, IP and ASN returns the existing customer gateway; give each a "
+       "unique DeviceName to have several.", "distinct (Type, IpAddress, BgpAsn) or DeviceName",
+       URL_CREATE_CGW, severity=WARNING),
     # ---------------- changing an existing connection (aws-facts.md §1.1, §1.5, §1.9) ----------------
     _r("MOD-TARGET-CHANGE", "modification", "VpnGatewayId",
        "ModifyVpnConnection moves a connection VGW -> new VGW, VGW -> TGW, TGW -> new TGW or TGW -> VGW.",

@@ -479,6 +479,17 @@ def validate_connection(vpn: VpnConnection, path: str, inventory: Inventory | No
             out.append(finding("TUN-STATUS-DOWN", tpath, s,
                                f"tunnel {i + 1} ({vpn.tunnels[i].outside_ip_address}) is DOWN"
                                + (f": {msg}" if msg else "") + "; the connection has no redundancy"))
+    limit = 1000 if tgw else 100
+    for i, t in enumerate(vpn.tunnels):
+        if t.accepted_route_count is not None and t.accepted_route_count >= limit:
+            j = t.telemetry_index
+            out.append(finding("CONN-ROUTES-FROM-CGW",
+                               f"{path}.VgwTelemetry[{i if j is None else j}].AcceptedRouteCount",
+                               t.accepted_route_count,
+                               f"tunnel {i + 1} accepts {t.accepted_route_count} routes: at the quota of "
+                               f"{limit} dynamic routes from the customer gateway to a "
+                               f"{'TGW' if tgw else 'VGW'}; "
+                               "advertise fewer (e.g. summarized) prefixes"))
     if statuses and all(s == "DOWN" for s in statuses):
         out.append(finding("CONN-BOTH-DOWN", f"{path}.VgwTelemetry", statuses,
                            "every tunnel is DOWN: no traffic flows over this connection"))
@@ -582,8 +593,35 @@ def _live(vpn: VpnConnection) -> bool:
     return vpn.state not in ("deleting", "deleted")
 
 
-def _cross_connection(inv: Inventory) -> list[Finding]:
+def _quotas(inv: Inventory) -> list[Finding]:
     out: list[Finding] = []
+    live = [v for v in inv.vpn_connections if _live(v)]
+    for rid, key, n in (("QUOTA-CGW-REGION", "CustomerGateways", len(inv.customer_gateways)),
+                        ("QUOTA-VGW-REGION", "VpnGateways", len(inv.vpn_gateways)),
+                        ("QUOTA-VPN-REGION", "VpnConnections", len(live)),
+                        ("QUOTA-ACCELERATED-REGION", "VpnConnections",
+                         sum(v.enable_acceleration for v in live))):
+        limit = R.rule(rid).maximum
+        if limit is not None and n > limit:
+            out.append(finding(rid, key, n, f"{n} in one inventory: above the default quota of {limit} per "
+                                             "Region (adjustable)"))
+    seen: dict[tuple[Any, ...], int] = {}
+    for j, c in enumerate(inv.customer_gateways):
+        if c.ip_address is None:
+            continue
+        key = (c.type, c.ip_address, c.bgp_asn, c.device_name or "")
+        if key in seen:
+            out.append(finding("CGW-DUPLICATE", f"CustomerGateways[{j}].DeviceName", c.device_name,
+                               f"same type, IP {c.ip_address} and ASN {c.bgp_asn} as "
+                               f"CustomerGateways[{seen[key]}]: AWS would return that one instead of "
+                               "creating this one"))
+        else:
+            seen[key] = j
+    return out
+
+
+def _cross_connection(inv: Inventory) -> list[Finding]:
+    out: list[Finding] = _quotas(inv)
     seen: dict[tuple[str, str, Any], str] = {}
     per_vgw: dict[str, int] = {}
     for i, vpn in enumerate(inv.vpn_connections):
