@@ -554,3 +554,28 @@ def test_garbage_cert_payload_is_authentication_failed(ca: DemoCA, junk: bytes) 
     reply = open_message(decode_message(out.send[0]), sk_keys(s.keys, s.chosen, from_initiator=False))
     assert [n.type_name for n in reply.notifies()] == ["AUTHENTICATION_FAILED"]
     assert [e.notify for e in of(out.events, ev.ProtocolFailure)] == ["AUTHENTICATION_FAILED"]
+
+
+def test_authentic_but_malformed_request_gets_invalid_syntax() -> None:
+    from vpnlearn.ike.keys import sk_keys
+    from vpnlearn.ike.messages import INFORMATIONAL, Message, encode_message, open_message
+    from vpnlearn.ike.payloads import UnknownPayload
+
+    w = connect(*configs("aes128-sha256-ecp256"), seed="syntax")
+    s = w.ini.session
+    keys = sk_keys(s.keys, s.chosen, from_initiator=True)
+    # A Nonce payload (type 40) of 3 bytes (16..256 required), correctly encrypted and protected.
+    bad = Message(
+        s.spi_i, s.spi_r, INFORMATIONAL, s.next_mid, True, False, [UnknownPayload(40, b"abc")], True
+    )
+    out = w.to_resp(encode_message(bad, keys, demo("syntax-iv")), 3.0)
+    opened = open_message(decode_message(out.send[0]), sk_keys(s.keys, s.chosen, from_initiator=False))
+    assert [n.type_name for n in opened.notifies()] == ["INVALID_SYNTAX"]
+    assert [(e.notify, e.sent_to_peer) for e in of(out.events, ev.ProtocolFailure)] == [
+        ("INVALID_SYNTAX", True)
+    ]
+    assert w.resp.state == State.ESTABLISHED
+    # The same bytes with one flipped bit are not authentic: dropped, no answer.
+    raw = bytearray(encode_message(bad, keys, demo("syntax-iv2")))
+    raw[-1] ^= 1
+    assert w.to_resp(bytes(raw), 4.0).send == []

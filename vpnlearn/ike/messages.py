@@ -302,16 +302,22 @@ def open_message(msg: Message, keys: SkKeys) -> Message:
                 offset=body_start + encr.iv_len,
             )
         plaintext = decrypt(encr, keys.sk_e, iv, ct)
-    pad_len = plaintext[-1]
-    if pad_len + 1 > len(plaintext):
-        raise ParseError(
-            f"Pad Length {pad_len} is longer than the decrypted data",
-            what="SK payload",
-            field="Pad Length",
-            offset=body_start + encr.iv_len + len(plaintext) - 1,
-        )
-    inner = plaintext[: len(plaintext) - pad_len - 1]
-    chain = decode_chain(inner, sk.first_inner, 0, len(inner), what="SK payload (decrypted)")
+    # From here on the message is authentic: a problem is the peer's syntax error (INVALID_SYNTAX),
+    # which the ParseError says with ``authenticated = True``.
+    try:
+        pad_len = plaintext[-1]
+        if pad_len + 1 > len(plaintext):
+            raise ParseError(
+                f"Pad Length {pad_len} is longer than the decrypted data",
+                what="SK payload",
+                field="Pad Length",
+                offset=body_start + encr.iv_len + len(plaintext) - 1,
+            )
+        inner = plaintext[: len(plaintext) - pad_len - 1]
+        chain = decode_chain(inner, sk.first_inner, 0, len(inner), what="SK payload (decrypted)")
+    except ParseError as exc:
+        exc.authenticated = True  # type: ignore[attr-defined]
+        raise
     return replace(msg, payloads=[*msg.payloads, *chain.payloads], encrypted=True, opened=True)
 
 

@@ -399,6 +399,7 @@ class IkeSession:
         self.last_request_raw = b""
         self.nat_local = self.nat_remote = False
         self._arrived: tuple[Address | None, Address | None] = (None, None)
+        self._malformed: ParseError | None = None
         self.child_pending: dict = {}
         self.peer_id: Identity | None = None
         self.auth_method = ""
@@ -1382,6 +1383,8 @@ class IkeSession:
             out.events.append(ev.MessageDropped(f"integrity check failed: {exc}"))
             return None
         except ParseError as exc:
+            if getattr(exc, "authenticated", False):
+                self._malformed = exc  # authentic but malformed: a request gets INVALID_SYNTAX
             out.events.append(ev.MessageDropped(f"malformed after decryption: {exc}"))
             return None
 
@@ -1423,8 +1426,15 @@ class IkeSession:
         if msg.message_id != self.peer_mid:
             out.events.append(ev.MessageDropped(f"request #{msg.message_id}, expected #{self.peer_mid}"))
             return
+        self._malformed = None
         opened = self._open(msg, out)
         if opened is None:
+            if self._malformed is not None:
+                # §2.21 / §3.10.1: an authenticated request we cannot parse is answered INVALID_SYNTAX
+                self._log("received", msg, msg.raw, now, note="malformed after decryption")
+                self.peer_mid += 1
+                self._send_response(out, now, msg, [Notify(NOTIFY["INVALID_SYNTAX"])])
+                out.events.append(ev.ProtocolFailure("INVALID_SYNTAX", str(self._malformed), False, True))
             return
         self._log("received", opened, msg.raw, now)
         self.peer_mid += 1
