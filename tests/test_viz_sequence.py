@@ -130,3 +130,14 @@ def test_state_diagram_role_and_current() -> None:
     assert "send IKE_SA_INIT request" not in d.source  # an initiator-only row
     assert "recv IKE_SA_INIT request (responder)" in d.source
     assert re.search(r'"INIT_DONE" \[label="INIT_DONE\\n\(current\)".*color="#0072B2"', d.source)
+
+
+def test_failed_exchange_names_the_error_notify() -> None:
+    w = connect(*configs(psk_r=b"not the same secret"), seed="viz-auth-failed")
+    d = ike_sequence(w.resp)
+    last = transcript_messages(w.resp.transcript, "responder")[-1]
+    assert last.sender == "responder" and "N(AUTHENTICATION_FAILED)" in last.payloads
+    assert "error notify: AUTHENTICATION_FAILED" in last.note
+    assert "AUTHENTICATION_FAILED" in svg_texts(d.svg())
+    # status notifies (>= 16384) are not called errors
+    assert not any("INITIAL_CONTACT" in m.note for m in transcript_messages(w.resp.transcript, "responder"))

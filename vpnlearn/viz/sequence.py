@@ -143,7 +143,7 @@ def _text(title: str, messages: Sequence[Message], left: str, right: str) -> str
             out.append(f"|    {line}")
         out.append("|    " + (f"[{m.protection}]" if m.protection else "[plaintext]"))
         for i, line in enumerate(textwrap.wrap(m.note, width - 12)):
-            out.append(("|    why: " if i == 0 else "|         ") + line)
+            out.append(("|    note: " if i == 0 else "|          ") + line)
     return "\n".join(out)
 
 
@@ -171,12 +171,22 @@ def transcript_messages(transcript: Sequence[Any], role: str) -> list[Message]:
                               f"got {e.direction!r}")
         sender = role if e.direction == "sent" else other
         kind = "response" if e.is_response else "request"
-        note = e.note
+        errors = _error_notifies(e.payloads)
+        err = f"error notify: {', '.join(errors)} (RFC 7296 §3.10.1)" if errors else ""
+        note = "; ".join(x for x in (err, e.note) if x)
         out.append(Message(sender, f"{e.exchange} {kind} (Message ID {e.message_id}, t={e.time:g} s)",
                            ", ".join(e.payloads),
                            f"encrypted + authenticated with {e.protected_by}" if e.protected_by else "",
                            note))
     return out
+
+
+def _error_notifies(payloads: Sequence[str]) -> list[str]:
+    """The error Notify types (below 16384, RFC 7296 §3.10.1) named in a message's payload list."""
+    from vpnlearn.ike.payloads import NOTIFY
+
+    text = " ".join(payloads)
+    return [name for name, code in NOTIFY.items() if code < 16384 and f"N({name})" in text]
 
 
 def ike_sequence(peer_or_transcript: Any, *, role: str | None = None, title: str | None = None,
