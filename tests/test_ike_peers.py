@@ -579,3 +579,26 @@ def test_authentic_but_malformed_request_gets_invalid_syntax() -> None:
     raw = bytearray(encode_message(bad, keys, demo("syntax-iv2")))
     raw[-1] ^= 1
     assert w.to_resp(bytes(raw), 4.0).send == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"psk": None},
+        {"ike_proposals": ()},
+        {"local_ts": ()},
+        {"mode": "sideways"},
+        {"retransmit_tries": 0},
+        {"cookie_threshold": 60},
+        {"ike_proposals": ("aes128gcm16-prfsha256",)},
+        {"esp_proposals": ("rot13",)},
+    ],
+)
+def test_config_errors_name_the_problem(bad: dict) -> None:
+    from dataclasses import replace as dc_replace
+
+    from vpnlearn.errors import ConfigError
+
+    left, _ = configs()
+    with pytest.raises(ConfigError):
+        dc_replace(left, **bad)

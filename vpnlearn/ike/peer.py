@@ -132,6 +132,12 @@ class IkeConfig:
                     raise ConfigError(f"proposal {text!r}: {e.name} is not supported (AWS rejects it too)")
         if not self.local_ts or not self.remote_ts:
             raise ConfigError("IkeConfig needs local_ts and remote_ts (traffic selectors)")
+        if self.mode not in ("tunnel", "transport"):
+            raise ConfigError(f"mode must be 'tunnel' or 'transport', not {self.mode!r}")
+        if self.retransmit_tries < 1 or self.retransmit_timeout <= 0:
+            raise ConfigError("retransmit_tries must be >= 1 and retransmit_timeout > 0")
+        if not 0 <= self.cookie_threshold <= self.half_open_limit:
+            raise ConfigError("need 0 <= cookie_threshold <= half_open_limit")
 
     @property
     def ike_suites(self) -> list[alg.Suite]:
