@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No timed tests: the machines here have 2 noisy cores, so no per-example deadline. In CI the
+# examples are derandomized (the same inputs every run) so a red CI is reproducible; locally they
+# are random, to keep exploring.
+settings.register_profile("vpnlearn", deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                          derandomize=bool(os.environ.get("CI")))
+settings.load_profile("vpnlearn")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -55,9 +55,11 @@ def test_lab_starts_serves_contents_and_stops(tmp_path: Path) -> None:
         assert token, "JupyterLab printed no URL with a token:\n" + "".join(seen)
         url = f"http://127.0.0.1:{port}/lab/tree/{START}"
         assert any(url in s for s in seen), "vpnlearn's URL not printed"
+        # Loopback only: never through a proxy the environment may name.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         req = urllib.request.Request(f"http://127.0.0.1:{port}/api/contents/{START}",
                                      headers={"Authorization": f"token {token}"})
-        with urllib.request.urlopen(req, timeout=30) as r:
+        with opener.open(req, timeout=60) as r:
             model = json.load(r)
         assert model["name"] == START and model["type"] == "notebook"
         assert "vpnlearn" in json.dumps(model["content"])

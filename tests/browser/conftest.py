@@ -37,9 +37,10 @@ def free_port() -> int:
 def wait_http(url: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     last: Exception | None = None
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=5) as r:
+            with opener.open(url, timeout=5) as r:
                 if r.status == 200:
                     return
         except Exception as exc:  # not up yet
