@@ -288,3 +288,37 @@ def test_client_vpn_highlight_is_the_access_decision(groups, dst) -> None:
         assert "allowed; decided by ClientVpnEndpoint.access" in text
     else:
         assert heads == ["endpoint"] and "STOPPED" in text and "NOT allowed" in text
+
+
+def test_inventory_with_transit_gateway_and_unknown_state() -> None:
+    from vpnlearn.aws.site_to_site import (
+        CustomerGateway,
+        Inventory,
+        StaticRoute,
+        TransitGateway,
+        Tunnel,
+        VirtualPrivateGateway,
+        VpnConnection,
+    )
+    from vpnlearn.aws.tunnel_options import TunnelOptions
+
+    v1 = VpnConnection("vpn-1", "cgw-a", transit_gateway="tgw-1", tunnels=[
+        Tunnel(TunnelOptions(tunnel_inside_cidr="169.254.1.0/30"), outside_ip_address="203.0.113.1",
+               status="UP"),
+        Tunnel(TunnelOptions(tunnel_inside_cidr="169.254.1.4/30"), outside_ip_address="203.0.113.2",
+               status="UP")])
+    v2 = VpnConnection("vpn-2", "cgw-b", vpn_gateway="vgw-1", static_routes_only=True,
+                       routes=[StaticRoute("192.168.10.0/24")],
+                       tunnels=[Tunnel(outside_ip_address="203.0.113.3", status="DOWN"),
+                                Tunnel(outside_ip_address="203.0.113.4")])
+    inv = Inventory([v1, v2], [CustomerGateway("cgw-a", bgp_asn=65001, ip_address="198.51.100.1"),
+                               CustomerGateway("cgw-b", bgp_asn=65002, ip_address="198.51.100.2")],
+                    [VirtualPrivateGateway("vgw-1")], [TransitGateway("tgw-1", amazon_side_asn=64600)])
+    d = inventory_diagram(inv)
+    edges = {a.split("label=")[1].split("\\n")[0].strip('"'): a
+             for _, _, a in dot_edges(d.source) if "tunnel" in a}
+    assert 'style="solid"' in edges["vpn-1 tunnel 1"] and "tgw:tgw-1" in d.source
+    assert 'style="dashed"' in edges["vpn-2 tunnel 1"] and "\\nDOWN" in edges["vpn-2 tunnel 1"]
+    assert 'style="dotted"' in edges["vpn-2 tunnel 2"] and "\\nUNKNOWN" in edges["vpn-2 tunnel 2"]
+    text = svg_texts(d.svg())
+    assert "transit gateway" in text and "network 192.168.10.0/24" in text and "ASN 64600" in text

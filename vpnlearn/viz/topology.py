@@ -255,6 +255,7 @@ def inventory_diagram(inv: Any, title: str | None = None) -> Diagram:
     """
     where = f" in {inv.region}" if inv.region else ""
     g = Graph("inventory", title or f"Site-to-Site VPN connections{where}")
+    g.lines.append("ranksep=1.4;")  # room for the tunnel labels between AWS and on-premises
     aws = g.cluster("aws", "AWS" + (f" {inv.region}" if inv.region else ""), AWS_FILL)
     onprem = g.cluster("onprem", "on-premises", "#F5F5F5")
     gw_nodes: dict[str, str] = {}
