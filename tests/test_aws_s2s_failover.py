@@ -173,3 +173,24 @@ def test_state_before_start_is_an_error():
     tl = run(vpn(), [], duration=10)
     with pytest.raises(ConfigError):
         tl.state_at(-1)
+
+
+def test_imported_connection_with_a_down_tunnel():
+    from pathlib import Path
+
+    from vpnlearn.aws.failover import outages_from_telemetry
+    from vpnlearn.aws.importer import load_files
+
+    data = Path(__file__).parent / "data"
+    inv = load_files([data / "describe-vpn-connections.json", data / "describe-customer-gateways.json"])
+    v = inv.vpn_connections[0]
+    outs = outages_from_telemetry(v)
+    assert [(o.tunnel, o.start, o.end) for o in outs] == [(2, 0, None)]
+    assert "IPSEC IS DOWN" in outs[0].reason
+    tl = simulate(v, duration=120, outages=outs, rng=DemoRandom(5), preferred_tunnel=2)
+    assert tl.state_at(0)["tunnel2_status"] == "DOWN"
+    assert tl.active_tunnel_at(0) == 1          # AWS uses the tunnel that has routes
+    assert tl.lost_seconds == 0
+    # Then tunnel 1 fails too: no path at all once DPD (30 s) or BGP hold (30 s) acts.
+    tl = simulate(v, duration=120, outages=[*outs, Outage(1, 60, None)], rng=DemoRandom(5))
+    assert tl.active_tunnel_at(100) is None and tl.lost_seconds == 121 - 60

@@ -146,6 +146,13 @@ class Timeline:
         return "\n".join([head, *map(str, self.events)])
 
 
+def outages_from_telemetry(vpn: VpnConnection) -> list[Outage]:
+    """An open-ended :class:`Outage` from t=0 for every tunnel whose ``VgwTelemetry`` status is DOWN,
+    so an imported describe-vpn-connections output can be simulated as it stands."""
+    return [Outage(i + 1, 0, None, reason=f"telemetry DOWN: {t.status_message or 'no status message'}")
+            for i, t in enumerate(vpn.tunnels) if t.status == "DOWN"]
+
+
 def _rekey_delay(lifetime: int, margin: int, fuzz: int, rng: RandomSource | None) -> int:
     window = (margin * fuzz) // 100
     return lifetime - margin - (random_int(rng, 0, window) if window > 0 else 0)
@@ -312,4 +319,4 @@ def simulate(vpn: VpnConnection, *, duration: float, outages: Sequence[Outage] =
     return tl
 
 
-__all__ = ["BGP_HOLD_TIME", "Outage", "Timeline", "TimelineEvent", "simulate"]
+__all__ = ["BGP_HOLD_TIME", "Outage", "Timeline", "TimelineEvent", "outages_from_telemetry", "simulate"]
