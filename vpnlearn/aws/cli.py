@@ -6,6 +6,11 @@ validates it against AWS's documented rules and prints every finding with its JS
 link. Exit status: 0 no errors (warnings allowed; ``--strict`` makes warnings count), 1 errors
 found, 2 input that cannot be read (malformed JSON, a CIDR that does not parse, ...).
 
+``vpnlearn aws diagram FILE.json [FILE.json ...] -o out.svg`` draws the same files as a topology
+diagram (gateways, both tunnels of every connection with state, inside CIDR and outside IP, customer
+gateways, static routes); ``.svg``/``.png``/``.pdf`` need Graphviz's ``dot``, ``.dot`` does not.
+Exit status 0 written, 2 unreadable input or no Graphviz.
+
 Adding a sub-command is one function: write ``def add_xyz(sub) -> None`` that calls
 ``sub.add_parser("xyz", ...)`` and sets ``func``, then list it in :data:`SUBCOMMANDS`.
 """
