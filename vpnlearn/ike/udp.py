@@ -11,9 +11,12 @@ or reads a clock, and it does only that:
 * A ``select`` loop hands each datagram to the peer with ``now`` from a monotonic clock, calls
   ``tick(now)`` when ``next_timer()`` says so (retransmissions, RFC 7296 §2.1), and sends what the
   peer returns: from port 500, or from 4500 once the peer moved there (``peer.port``).
-* Through an established CHILD_SA it sends ICMP echo requests (inner IPv4, ESP tunnel mode,
-  UDP-encapsulated) and reports the replies; it answers echo requests addressed to any address
-  inside its own traffic selectors, so a real peer's ``ping`` through the tunnel gets a reply.
+* Through an established CHILD_SA it sends ICMP echo requests (inner IPv4, ESP tunnel mode) and
+  reports the replies. ESP goes inside UDP 4500 when the CHILD_SA is UDP-encapsulated (a NAT was
+  detected, or the peer faked one to force encapsulation, like strongSwan's ``encap = yes``), and
+  otherwise as plain ESP, IP protocol 50, through a raw socket (which needs root). It answers echo
+  requests addressed to any address inside its own traffic selectors, so a real peer's ``ping``
+  through the tunnel gets a reply.
 
 Everything it sends or receives can be recorded (:class:`Recorder`) for a pcap file with the
 Wireshark key tables (``vpnlearn ike ... --pcap FILE --keys DIR``).
@@ -31,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vpnlearn.errors import ConfigError, VpnlearnError
-from vpnlearn.ipsec.packets import ICMP, PROTO_ICMP, PROTO_IPV4, IPv4, icmp_echo
+from vpnlearn.ipsec.packets import ICMP, PROTO_ESP, PROTO_ICMP, PROTO_IPV4, IPv4, icmp_echo
 
 IKE_PORT = 500
 NAT_T_PORT = 4500
@@ -50,7 +53,7 @@ class Datagram:
     src: Address
     dst: Address
     payload: bytes              # the UDP payload exactly as on the wire (marker included on 4500)
-    kind: str                   # "ike", "esp" or "keepalive"
+    kind: str                   # "ike", "esp" (in UDP), "esp-raw" (IP protocol 50) or "keepalive"
 
 
 @dataclass
@@ -160,6 +163,7 @@ class UdpRunner:
         self._pending: dict[tuple[int, int], float] = {}
         self._sock500: socket.socket | None = None
         self._sock4500: socket.socket | None = None
+        self._raw: socket.socket | None = None
         self.local_ts: list[Any] = list(getattr(getattr(peer, "config", None), "local_ts", ()) or ())
         self.keylog = KeyLog()
 
@@ -180,13 +184,21 @@ class UdpRunner:
                 s.close()
             raise ConfigError(f"cannot bind UDP {self.local_ip}:{IKE_PORT}/{NAT_T_PORT}: {exc}") from exc
         self._sock500, self._sock4500 = socks
+        # Plain ESP (IP protocol 50, RFC 4303) when no NAT is detected: a raw socket (root only).
+        try:
+            raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, PROTO_ESP)
+            raw.bind((self.local_ip, 0))
+            raw.setblocking(False)
+            self._raw = raw
+        except OSError:
+            self._raw = None
         return self
 
     def close(self) -> None:
-        for s in (self._sock500, self._sock4500):
+        for s in (self._sock500, self._sock4500, self._raw):
             if s is not None:
                 s.close()
-        self._sock500 = self._sock4500 = None
+        self._sock500 = self._sock4500 = self._raw = None
 
     def __enter__(self) -> UdpRunner:
         return self.open() if self._sock500 is None else self
@@ -214,13 +226,24 @@ class UdpRunner:
         if self.recorder is not None:
             self.recorder.add(src, dst, payload, "ike")
 
-    def _send_esp(self, packet: bytes) -> None:
+    def _send_esp(self, packet: bytes, child: Any) -> None:
+        """Send an ESP packet of ``child``: inside UDP 4500 when the CHILD_SA is UDP-encapsulated
+        (NAT detected, RFC 3948), else as IP protocol 50 through the raw socket."""
         assert self._sock4500 is not None and self.remote_ip is not None
-        dst = (self.remote_ip, NAT_T_PORT)
-        self._sendto(self._sock4500, packet, dst)
+        sa = getattr(child, "outbound", None)
+        if sa is not None and hasattr(sa, "udp_encap") and sa.udp_encap is None:
+            if self._raw is None:
+                raise ConfigError("the CHILD_SA uses plain ESP (IP protocol 50: no NAT was detected), which "
+                                  "needs a raw socket (root); or make the peer force UDP encapsulation "
+                                  "(strongSwan: encap = yes)")
+            self._sendto(self._raw, packet, (self.remote_ip, 0))
+            kind, src, dst = "esp-raw", (self.local_ip, 0), (self.remote_ip, 0)
+        else:
+            src, dst, kind = (self.local_ip, NAT_T_PORT), (self.remote_ip, NAT_T_PORT), "esp"
+            self._sendto(self._sock4500, packet, dst)
         self.esp_sent += 1
         if self.recorder is not None:
-            self.recorder.add((self.local_ip, NAT_T_PORT), dst, packet, "esp")
+            self.recorder.add(src, dst, packet, kind)
 
     def _sendto(self, sock: socket.socket, payload: bytes, dst: Address) -> None:
         """Send one datagram. A send error (network down, no route) is logged, not raised: UDP is
@@ -257,7 +280,7 @@ class UdpRunner:
 
     def step(self, timeout: float) -> None:
         """Wait at most ``timeout`` seconds for a datagram or the peer's timer, and handle it."""
-        socks = [s for s in (self._sock500, self._sock4500) if s is not None]
+        socks = [s for s in (self._sock500, self._sock4500, self._raw) if s is not None]
         if not socks:
             raise ConfigError("runner not opened")
         now = self.clock()
@@ -272,7 +295,10 @@ class UdpRunner:
                     break
                 except ConnectionRefusedError:
                     continue
-                self._datagram(s is self._sock4500, data, addr)
+                if s is self._raw:
+                    self._raw_esp(data)
+                else:
+                    self._datagram(s is self._sock4500, data, addr)
         timer = self.peer.next_timer()
         if timer is not None and self.clock() >= timer:
             self._handle(self.peer.tick(self.clock()))
@@ -311,6 +337,18 @@ class UdpRunner:
         self._handle(out)
 
     # -- ESP and ICMP ----------------------------------------------------------------------------
+
+    def _raw_esp(self, data: bytes) -> None:
+        """An IPv4 packet with protocol 50 from the raw socket (IP header included)."""
+        if len(data) < 20 or data[9] != PROTO_ESP:
+            return
+        ihl = (data[0] & 0x0F) * 4
+        src, dst = socket.inet_ntoa(data[12:16]), socket.inet_ntoa(data[16:20])
+        if src != self.remote_ip or dst != self.local_ip:
+            return
+        if self.recorder is not None:
+            self.recorder.add((src, 0), (dst, 0), data[ihl:], "esp-raw")
+        self._esp(data[ihl:])
 
     def children(self) -> list[Any]:
         """The peer's established CHILD_SAs (newest last)."""
@@ -355,7 +393,8 @@ class UdpRunner:
                          f"time={reply.rtt * 1000:.1f} ms")
         elif icmp.type == ICMP_ECHO_REQUEST and self.answer_echo and self._ours(ip.dst, child):
             answer = IPv4(ip.dst, ip.src, PROTO_ICMP, icmp.echo_reply().build())
-            self._send_esp(esp_seal(self._outbound_child(child), answer.build()))
+            out_child = self._outbound_child(child)
+            self._send_esp(esp_seal(out_child, answer.build()), out_child)
             self.echo_answered += 1
 
     def _outbound_child(self, child: Any) -> Any:
@@ -372,9 +411,10 @@ class UdpRunner:
         children = self.children()
         if not children:
             raise ConfigError("no CHILD_SA established: cannot send the echo request through a tunnel")
+        child = children[-1]
         packet = icmp_echo(src, dst, identifier, sequence, payload).build()
         self._pending[(identifier, sequence)] = self.clock()
-        self._send_esp(esp_seal(children[-1], packet))
+        self._send_esp(esp_seal(child, packet), child)
 
     def ping(self, dst: str, src: str, count: int = 3, *, interval: float = 0.2,
              timeout: float = 2.0) -> list[EchoReply]:
@@ -420,7 +460,8 @@ def write_pcap(path: str | os.PathLike[str], datagrams: Iterable[Datagram]) -> N
     from vpnlearn import pcap
     from vpnlearn.ipsec.packets import ipv4_udp
 
-    packets = [(ipv4_udp(d.src[0], d.dst[0], d.src[1], d.dst[1], d.payload).build(), d.time)
+    packets = [((IPv4(d.src[0], d.dst[0], PROTO_ESP, d.payload).build() if d.kind == "esp-raw"
+                 else ipv4_udp(d.src[0], d.dst[0], d.src[1], d.dst[1], d.payload).build()), d.time)
                for d in datagrams]
     pcap.write_pcap(path, packets)
 
