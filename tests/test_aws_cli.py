@@ -171,3 +171,24 @@ def test_findings_name_the_file_and_index_they_came_from(tmp_path, inproc):
     assert [(f["path"], f["where"]) for f in dpd] == [
         ("VpnConnections[1].Options.TunnelOptions[0].DpdTimeoutSeconds",
          f"{second}: VpnConnections[0].Options.TunnelOptions[0].DpdTimeoutSeconds")]
+
+
+def test_simulate_prints_a_timeline(inproc):
+    args = ("aws", "simulate", FILES[0], "--outage", "1:100:300", "--seed", "demo", "--duration", "400")
+    r = inproc(*args)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "VPN vpn-04d5e6f7a8b9c0d1e (bgp routing), 400 s"
+    assert any("tunnel 2" in line and "telemetry DOWN: IPSEC IS DOWN" in line for line in lines)
+    assert any(line.startswith("t=     130s  tunnel 1   dpd-timeout") for line in lines)
+    assert lines[-1] == "AWS -> on-premises traffic lost for 210 s of 400 s"
+    assert inproc(*args).stdout == r.stdout
+
+
+def test_simulate_bad_input(inproc):
+    r = inproc("aws", "simulate", FILES[0], "--outage", "one:100")
+    assert r.returncode == 2 and "--outage" in r.stderr
+    r = inproc("aws", "simulate", FILES[0], "--connection", "vpn-nope")
+    assert r.returncode == 2 and "vpn-nope" in r.stderr
+    r = inproc("aws", "simulate", FILES[0], "--outage", "3:10")
+    assert r.returncode == 2 and "Outage.tunnel" in r.stderr

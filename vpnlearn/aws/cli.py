@@ -104,8 +104,60 @@ def add_diagram(sub: Any) -> None:
     p.set_defaults(func=_diagram)
 
 
+def _outage(text: str) -> Any:
+    from vpnlearn.aws.failover import Outage
+    from vpnlearn.errors import ConfigError
+
+    parts = text.split(":")
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError
+        tunnel, start = int(parts[0]), float(parts[1])
+        end = float(parts[2]) if len(parts) == 3 and parts[2] else None
+    except ValueError:
+        raise ConfigError(f"field --outage: {text!r} is not TUNNEL:START[:END] (e.g. 1:100:400)") from None
+    return Outage(tunnel, start, end)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    """Print the timeline of one imported connection: DPD, routes, rekeys, which tunnel carries traffic."""
+    from vpnlearn.aws.failover import outages_from_telemetry, simulate
+    from vpnlearn.aws.importer import load_files
+    from vpnlearn.errors import ConfigError
+    from vpnlearn.rand import DemoRandom
+
+    inv = load_files(args.files)
+    vpns = [v for v in inv.vpn_connections if args.connection in (None, v.id)]
+    if not vpns:
+        raise ConfigError(f"field --connection: no VPN connection {args.connection!r} in the input")
+    vpn = vpns[0]
+    outages = [*([] if args.ignore_telemetry else outages_from_telemetry(vpn)),
+               *(_outage(o) for o in args.outage)]
+    rng = None if args.seed is None else DemoRandom(args.seed, _warn=False)
+    tl = simulate(vpn, duration=args.duration, outages=outages, rng=rng)
+    print(tl.format())
+    print(f"AWS -> on-premises traffic lost for {tl.lost_seconds:g} s of {args.duration:g} s")
+    return 0
+
+
+def add_simulate(sub: Any) -> None:
+    """``vpnlearn aws simulate``."""
+    p = sub.add_parser("simulate", help="tunnel failover timeline for describe-vpn-connections JSON",
+                       description=_simulate.__doc__)
+    p.add_argument("files", nargs="+", metavar="FILE.json",
+                   help="describe-vpn-connections output (and gateways)")
+    p.add_argument("--connection", help="VPN connection id (default: the first)")
+    p.add_argument("--duration", type=float, default=600.0, help="seconds to simulate (default 600)")
+    p.add_argument("--outage", action="append", default=[], metavar="TUNNEL:START[:END]",
+                   help="the path to tunnel 1 or 2 is lost from START to END seconds (repeatable)")
+    p.add_argument("--ignore-telemetry", action="store_true",
+                   help="do not start tunnels that VgwTelemetry reports DOWN as down")
+    p.add_argument("--seed", help="deterministic demo randomness (preferred tunnel, rekey fuzz)")
+    p.set_defaults(func=_simulate)
+
+
 # One entry per `vpnlearn aws <name>` sub-command.
-SUBCOMMANDS: list[Callable[[Any], None]] = [add_check, add_diagram]
+SUBCOMMANDS: list[Callable[[Any], None]] = [add_check, add_diagram, add_simulate]
 
 
 def register(subparsers: Any) -> None:
@@ -118,4 +170,4 @@ def register(subparsers: Any) -> None:
     aws.set_defaults(func=lambda args: (aws.print_help(), 2)[1])
 
 
-__all__ = ["SUBCOMMANDS", "add_check", "add_diagram", "register"]
+__all__ = ["SUBCOMMANDS", "add_check", "add_diagram", "add_simulate", "register"]
