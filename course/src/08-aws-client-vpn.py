@@ -59,6 +59,15 @@ for r in endpoint.routes:
     print(f"route {r.destination_cidr:<14} -> {r.target_subnet_id}  ({r.origin}: {r.description})")
 
 # %% [markdown]
+# `vpnlearn.viz.topology.client_vpn_diagram` draws the endpoint from the same object: the laptops
+# with their client CIDR, the TLS session, the endpoint, its associations and its route table.
+
+# %%
+from vpnlearn.viz.topology import client_vpn_diagram
+
+client_vpn_diagram(endpoint)
+
+# %% [markdown]
 # What to notice:
 #
 # - the endpoint is `pending-associate` (unusable) until the first subnet is associated;
@@ -324,10 +333,17 @@ for ep, label in ((sso, "split tunnel off"), (split, "split tunnel on")):
         print(f"  {ip:<12} {r.path:<7} {r.reason}")
 
 # %% [markdown]
-# **Try it.** In the cell above, add `split.add_route("0.0.0.0/0", "subnet-aaaa")` before the loop,
-# run it, and then run `findings_table(split.validate())`: a default route with split tunnel on is
-# legal but AWS advises against it. (To reach the Internet through the VPN with split tunnel off,
-# the endpoint needs that 0.0.0.0/0 route *and* an authorization rule for it.)
+# The diagram of the split-tunnel endpoint shows its authorization rules beside the route table:
+
+# %%
+client_vpn_diagram(split)
+
+# %% [markdown]
+# **Try it.** In the cell that made `split`, add `split.add_route("0.0.0.0/0", "subnet-aaaa")`
+# before the loop, run it, and then run `findings_table(split.validate())`: a default route with
+# split tunnel on is legal but AWS advises against it. (To reach the Internet through the VPN
+# with split tunnel off, the endpoint needs that 0.0.0.0/0 route *and* an authorization rule
+# for it.)
 #
 # Turning split tunnel on is itself a change that **resets every connected client**, like changing
 # the authorization rules, the DNS servers or the server certificate:
