@@ -194,3 +194,9 @@ def test_imported_connection_with_a_down_tunnel():
     # Then tunnel 1 fails too: no path at all once DPD (30 s) or BGP hold (30 s) acts.
     tl = simulate(v, duration=120, outages=[*outs, Outage(1, 60, None)], rng=DemoRandom(5))
     assert tl.active_tunnel_at(100) is None and tl.lost_seconds == 121 - 60
+
+
+def test_rule_breaking_options_still_simulate():
+    v = vpn(True, phase2_lifetime_seconds=100, rekey_margin_time_seconds=300, rekey_fuzz_percentage=500)
+    tl = simulate(v, duration=10, rng=DemoRandom(1), preferred_tunnel=1)
+    assert len(times(tl, "child-rekey", 1)) <= 10

@@ -154,8 +154,9 @@ def outages_from_telemetry(vpn: VpnConnection) -> list[Outage]:
 
 
 def _rekey_delay(lifetime: int, margin: int, fuzz: int, rng: RandomSource | None) -> int:
-    window = (margin * fuzz) // 100
-    return lifetime - margin - (random_int(rng, 0, window) if window > 0 else 0)
+    window = (max(margin, 0) * max(min(fuzz, 100), 0)) // 100
+    delay = lifetime - margin - (random_int(rng, 0, window) if window > 0 else 0)
+    return max(delay, 1)   # options that break the rules (margin >= lifetime) still make progress
 
 
 def simulate(vpn: VpnConnection, *, duration: float, outages: Sequence[Outage] = (),
