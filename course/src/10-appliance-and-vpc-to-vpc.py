@@ -302,9 +302,9 @@ check_mesh(my_peerings)
 # Two short quizzes: the software appliance, then connecting VPCs.
 
 # %%
-from IPython.display import display
-
 from vpnlearn.quiz import quiz
 
-display(quiz("software-appliance", n=3))
+quiz("software-appliance", n=3)
+
+# %%
 quiz("vpc-to-vpc", n=3)
