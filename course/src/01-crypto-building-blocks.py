@@ -145,8 +145,9 @@ for number in (14, 19, 31):
 print("\n".join(lines))
 
 # %% [markdown]
-# What to notice: the elliptic-curve groups need far smaller public values than MODP for the same
-# strength (64 and 32 bytes against 256), which is why group 19 or Curve25519 is a good default.
+# What to notice: the elliptic-curve groups are *stronger* than the 2048-bit MODP group (about 128
+# bits of security against 112) with far smaller public values (64 and 32 bytes against 256), which
+# is why group 19 or Curve25519 is a good default.
 # Groups 2, 5 and 22-24 are still offered by AWS (group 5 in Phase 2 only, see the
 # [tunnel options](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html)) but the table
 # flags them weak:

@@ -145,9 +145,9 @@ except PolicyError as err:
 # used. AWS's Phase 2 lifetime is 3600 s by default, and AWS rekeys a *rekey margin* (default 270 s)
 # before it ends
 # ([tunnel options](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnTunnelOptionsSpecification.html)).
-# `Lifetime.aws_phase2()` models that as soft 3330 s, hard 3600 s. (AWS really picks the rekey
-# moment at random inside the margin, by the *rekey fuzz* percentage; the model uses the margin's
-# start.)
+# `Lifetime.aws_phase2()` models that as soft 3330 s, hard 3600 s. (AWS also moves the exact rekey
+# moment at random, by the *rekey fuzz* percentage of the rekey window; the model uses a fixed
+# 3330 s.)
 
 # %%
 from vpnlearn.errors import LifetimeExpired
