@@ -22,7 +22,9 @@ Modules
   certificate checks (issuer, validity at a given time, SAN/subject = ID), ``DemoCA``.
 - ``state``     the state transitions as one table (``TRANSITIONS``), which the code uses and a
   diagram can draw.
-- ``peer``      ``Initiator`` and ``Responder``.
+- ``config``    ``IkeConfig``; ``proposals`` building, choosing (§2.7) and checking SA proposals.
+- ``session``   ``IkeSession``: one IKE SA and its CHILD_SAs, all exchanges, both roles.
+- ``peer``      ``Initiator`` and ``Responder`` (route messages to sessions, cookies, half-open SAs).
 - ``ikev1``     a table describing IKEv1 Main Mode + Quick Mode (RFC 2409), to contrast (not an
   implementation).
 
