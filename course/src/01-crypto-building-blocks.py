@@ -307,8 +307,10 @@ check_keymat(my_keymat_bytes)
 
 # %% [markdown]
 # ## Quiz
+# Five questions from the `crypto` bank, one for each part of this notebook.
 
 # %%
 from vpnlearn.quiz import quiz
 
-quiz("crypto", n=5)
+quiz("crypto", ids=["crypto-hmac-sha256-truncation", "crypto-gcm-iv-reuse", "crypto-ecp-group19-ke",
+                    "crypto-aws-dh-phase1", "crypto-prf-plus"])

@@ -275,8 +275,10 @@ check_spd(my_entries)
 
 # %% [markdown]
 # ## Quiz
+# Five questions from the `security-associations` bank on what this notebook showed.
 
 # %%
 from vpnlearn.quiz import quiz
 
-quiz("security-associations", n=5)
+quiz("security-associations", ids=["sa-simplex", "sa-aws-four", "sa-inbound-lookup", "sa-lifetime-soft-hard",
+                                   "sa-aws-replay-window"])
