@@ -8,12 +8,15 @@ test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
+from vpnlearn.quiz import bank
+from vpnlearn.quiz.progress import ProgressStore
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +38,52 @@ ALL_RUN = f"""() => {{
 OUTPUT_TYPES = f"""() => {CURRENT}.content.widgets
   .filter(c => c.model.type === 'code')
   .map(c => c.model.outputs.toJSON().map(o => [o.output_type, Object.keys(o.data || {{}}), o.ename || '']))"""
+
+
+def quiz_call(name: str) -> tuple[str, dict] | None:
+    """The topic and literal keyword arguments of the notebook's final ``quiz(...)`` call."""
+    nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    if not code:
+        return None
+    for node in ast.walk(ast.parse("".join(code[-1]["source"]))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "quiz":
+            topic = ast.literal_eval(node.args[0])
+            return topic, {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
+    return None
+
+
+def answer_quiz_in_browser(page, lab_server: dict, name: str) -> None:
+    """Choose a wrong and then the right answer to the quiz's first multiple-choice question."""
+    call = quiz_call(name)
+    assert call, f"{name}: no quiz(...) call in the last code cell"
+    topic, kwargs = call
+    _, questions = bank.select(topic, **{k: v for k, v in kwargs.items() if k in ("ids", "n", "seed")})
+    mc = [(i, q) for i, q in enumerate(questions) if q.type == "multiple_choice"]
+    assert mc, f"{name}: the quiz has no multiple-choice question to answer"
+    index, question = mc[0]
+    right = question.correct_answers[0].answer
+    wrong = next(c for c in question.choices if c != right)
+    quiz_out = page.locator(".jp-CodeCell").last.locator(".jp-OutputArea")
+    # One VBox per question holds prompt, input, the Check button and the feedback.
+    box = quiz_out.locator(".widget-vbox:has(> .widget-button)").nth(index)
+    radios = box.locator(".widget-radio-box")
+    check = box.locator(".widget-button", has_text="Check")
+    feedback = box
+    before = len(ProgressStore(lab_server["progress"]).attempts())
+    radios.locator("label", has_text=wrong).first.click()
+    check.click()
+    page.wait_for_function("() => document.body.innerText.includes('Not correct.')", timeout=30_000)
+    assert "Not correct." in feedback.inner_text()
+    radios.locator("label", has_text=right).first.click()
+    check.click()
+    page.wait_for_timeout(1000)
+    text = feedback.inner_text()
+    assert "Correct." in text.replace("Not correct.", ""), f"{name}: right answer not accepted: {text!r}"
+    assert "Why:" in text and "Source:" in text
+    attempts = ProgressStore(lab_server["progress"]).attempts()[before:]
+    assert [(a.question, a.correct) for a in attempts] == [(question.id, False), (question.id, True)], \
+        f"{name}: progress did not record the wrong and then the right answer"
 
 
 def expected_svgs(name: str) -> int:
@@ -67,6 +116,8 @@ def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
         for i in range(svgs.count()):
             assert svgs.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), \
                 f"{name}: diagram {i} is empty"
+        if quiz_call(name):
+            answer_quiz_in_browser(page, lab_server, name)
         # One tall screenshot of the whole notebook, for people to review.
         height = page.evaluate(
             "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')"
