@@ -192,11 +192,15 @@ def test_rekey_child_and_ike_with_traffic(netpair: NetPair, charon_b: Charon) ->
     # charon installed a second CHILD_SA, and a second IKE SA whose keys come from the rekey.
     assert len(re.findall(r"CHILD_SA vl-child\{\d+\} established", log)) >= 2, log[-4000:]
     assert len([k for k in parse_charon_keys(log) if k.kind == "ike"]) == 2
-    sas = charon_b.list_sas()
-    assert sas.count("ESTABLISHED") == 1 and sas.count("INSTALLED") == 1, sas
-    # The CHILD_SA charon kept (the rekeyed one) carried the last two pings in each direction.
-    assert re.search(r"in\s+[0-9a-f]{8},\s+\d+ bytes,\s+2 packets", sas), sas
-    assert re.search(r"out\s+[0-9a-f]{8},\s+\d+ bytes,\s+2 packets", sas), sas
+    deadline = time.monotonic() + 5
+    while "DELETED" in (sas := charon_b.list_sas()) and time.monotonic() < deadline:
+        time.sleep(0.1)                     # the old CHILD_SA's DELETE exchange may still run
+    assert sas.count("ESTABLISHED") == 1 and sas.count("INSTALLED") == 1 and "DELETED" not in sas, sas
+    # The CHILD_SA charon kept (the rekeyed one) received our pings after the CHILD_SA rekey and
+    # after the IKE SA rekey. (Replies right after the rekey may still leave on the old SA: a
+    # strongSwan responder switches its outbound SA only when the old one is deleted.)
+    m = re.search(r"in\s+[0-9a-f]{8},\s+\d+ bytes,\s+(\d+) packets", sas)
+    assert m and int(m.group(1)) >= 4, sas
 
 
 # -- 6. tshark decrypts what vpnlearn saved ---------------------------------------------------------

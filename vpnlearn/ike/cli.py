@@ -342,8 +342,14 @@ def _initiate(args: argparse.Namespace) -> int:
                     _out("IKE SA deleted" if _events_named(runner, "IkeSaDeleted")
                          else "DELETE sent, no answer")
         finally:
+            _report_drops(runner)
             _write_outputs(args, runner, recorder)
     return status
+
+
+def _report_drops(runner: Any) -> None:
+    if runner.esp_dropped:
+        _out(f"dropped {len(runner.esp_dropped)} ESP packets; first: {runner.esp_dropped[0]}")
 
 
 def _ping(args: argparse.Namespace, runner: Any) -> bool:
@@ -358,6 +364,7 @@ def _ping(args: argparse.Namespace, runner: Any) -> bool:
 
 
 def describe_child(child: Any) -> str:
+    """``inbound SPI 0x..., outbound SPI 0x...`` for a CHILD_SA."""
     parts = []
     for attr in ("inbound", "outbound"):
         sa = getattr(child, attr, None)
@@ -400,5 +407,6 @@ def _respond(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         finally:
+            _report_drops(runner)
             _write_outputs(args, runner, recorder)
     return status
