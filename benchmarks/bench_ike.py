@@ -18,6 +18,7 @@ depend on the machine.
 from __future__ import annotations
 
 import re
+import shutil
 import statistics
 import sys
 import time
@@ -79,6 +80,7 @@ def main(rounds: int = 10) -> dict[str, float]:
         a.stop()
         b.stop()
         pair.destroy()
+        shutil.rmtree(wd, ignore_errors=True)
     return result
 
 

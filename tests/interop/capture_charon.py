@@ -13,6 +13,7 @@ payloads can be decrypted), the PSK, the identities and the proposals.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -105,6 +106,7 @@ def capture(outdir: Path) -> list[Path]:
         "messages": index,
     }
     (outdir / "charon-exchange.json").write_text(json.dumps(meta, indent=2) + "\n")
+    shutil.rmtree(wd, ignore_errors=True)
     return written
 
 
