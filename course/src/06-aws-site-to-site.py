@@ -268,7 +268,7 @@ check_draft(TUNNEL_2)
 #   without an answer, then applies `DpdTimeoutAction` (`clear` by default: end IKE, tunnel DOWN);
 # - a DOWN tunnel's routes are withdrawn, so AWS moves traffic to the other tunnel;
 # - which tunnel AWS prefers is its own choice: "you can't configure AWS to prefer a specific tunnel"
-#   ([VPN routing](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html)). The
+#   ([tunnel preference](https://repost.aws/knowledge-center/vpn-configure-tunnel-preference)). The
 #   simulator draws it from the seeded `rng`, so it is the same on every run.
 
 # %%
