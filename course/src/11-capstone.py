@@ -59,6 +59,7 @@ from vpnlearn.aws.site_to_site import (
     VirtualPrivateGateway,
     two_tunnel_connection,
     validate,
+    validate_customer_gateway,
 )
 
 STRONG = dict(
@@ -422,9 +423,14 @@ def check_design(design: dict) -> None:
     except (KeyError, TypeError, ValueError) as err:
         print(f"MY_DESIGN needs the four keys with numbers / a CIDR string: {err!r}")
         return
-    # R4: CloudHub with this Berlin ASN, built leniently so mistakes show as problems.
+    # R4: Berlin's customer gateway, then CloudHub with it (built leniently: mistakes show as problems).
+    cgw_findings = validate_customer_gateway(
+        CustomerGateway("cgw-berlin", bgp_asn=berlin_asn, ip_address="203.0.113.20"), "CustomerGateways[0]",
+        region="us-east-1")
     trial = CloudHub(vgw_id="vgw-0trial", asn=64512, strict=False, rng=rng.child("exercise"))
     try:
+        if cgw_findings:
+            raise ConfigError(f"customer gateway: {cgw_findings[0].message} [{cgw_findings[0].rule_id}]")
         trial.add_site("chicago", asn=65010, prefixes=["172.16.0.0/16"])
         trial.add_site("berlin", asn=berlin_asn, prefixes=["172.17.0.0/16"])
         trip = trial.path("berlin", "172.16.1.10")
@@ -434,19 +440,24 @@ def check_design(design: dict) -> None:
         r4, why = False, str(err)
     print(("OK      " if r4 else "NOT YET ") + f"R4 Berlin <-> Chicago: {why}")
     good += r4
-    # R3: the backup's AS_PATH against the primary's.
+    # R3: the backup's AS_PATH against the primary's, as the VGW compares them.
     vgw_trial = CloudHub(vgw_id="vgw-0trial", asn=64512, rng=rng.child("exercise")).vgw
     try:
+        if prepends < 1:
+            raise ConfigError("backup_prepends: a BGP router puts its own ASN in the AS_PATH at least once")
         for conn, path in (("vpn-chicago", (65010,)), ("vpn-chicago-b", (65010,) * prepends)):
             vgw_trial.add_vpn_connection(conn, routing="bgp", cgw_asn=65010)
             for tunnel in ("tunnel1", "tunnel2"):
                 vgw_trial.set_tunnel_state(conn, tunnel, "UP")
                 vgw_trial.advertise(conn, tunnel, "172.16.0.0/16", as_path=path)
         choice = vgw_trial.select("172.16.1.10")
-        r3 = choice.decided_by == "VGW-PATH-ASPATH" and choice.path.connection == "vpn-chicago"
-        why = (f"decided by {choice.decided_by}: {choice.path.describe()}" if r3 else
-               f"the VGW cannot tell ISP A from ISP B by AS_PATH (decided by {choice.decided_by}: "
-               f"{choice.path.describe()}); the backup's AS_PATH must be longer")
+        by_as_path = [s for s in choice.steps if s.rule_id == "VGW-PATH-ASPATH"]
+        r3 = bool(by_as_path) and choice.path.connection == "vpn-chicago"
+        if r3:
+            why = f"{by_as_path[0].text}: ISP B's paths are eliminated; AWS uses {choice.path.describe()}"
+        else:
+            why = (f"both AS_PATHs have {prepends} AS(es), so AWS may pick any of the four tunnels (here "
+                   f"{choice.path.connection}/{choice.path.tunnel}); ISP B's AS_PATH must be longer")
     except ConfigError as err:
         r3, why = False, str(err)
     print(("OK      " if r3 else "NOT YET ") + f"R3 prefer ISP A: {why}")
@@ -466,7 +477,7 @@ def check_design(design: dict) -> None:
     try:
         errs = [f for f in make_endpoint(client_cidr).validate() if f.severity == "error"]
         r7 = not errs
-        why = "; ".join(dict.fromkeys(f"{f.path}: {f.message}" for f in errs)) or "no errors"
+        why = "; ".join(list(dict.fromkeys(f"{f.path}: {f.message}" for f in errs))[:3]) or "no errors"
     except ConfigError as err:
         r7, why = False, str(err)
     print(("OK      " if r7 else "NOT YET ") + f"R7 client CIDR {client_cidr}: {why}")
