@@ -178,6 +178,7 @@ from vpnlearn.errors import ConfigError
 fabric.add_vpc(VPC("vpc-copy", "10.1.128.0/17"))
 try:
     fabric.peer("vpc-b", "vpc-copy")
+    print("vpc-b <-> vpc-copy: peered (10.2.0.0/16 and 10.1.128.0/17 do not overlap)")
     fabric.peer("vpc-a", "vpc-copy")
 except ConfigError as err:
     print("refused:", err)
@@ -185,8 +186,8 @@ except ConfigError as err:
 # %% [markdown]
 # ### A transit gateway is a router
 # A transit gateway (TGW) is a regional router: each VPC attaches to it and sends other VPCs'
-# traffic to it; the TGW's route table (filled by the attachments) forwards it on. Routing through
-# it *is* transitive. It holds up to 5,000 attachments
+# traffic to it; the TGW's route table (filled by the attachments: each VPC attachment propagates
+# its CIDR) forwards it on. Routing through it *is* transitive. It holds up to 5,000 attachments
 # ([how transit gateways work](https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html),
 # [quotas](https://docs.aws.amazon.com/vpc/latest/tgw/transit-gateway-quotas.html)).
 
@@ -200,6 +201,11 @@ hubbed.add_tgw(TransitGateway("tgw-0main", rng=rng.child("tgw-router")))
 for name in ("vpc-a", "vpc-b", "vpc-c"):
     hubbed.attach_to_tgw("tgw-0main", name, routes=["10.0.0.0/8"])
 
+tgw = hubbed.tgws["tgw-0main"][0]
+print("TGW route table (each VPC attachment propagates its CIDR):")
+for r in tgw.routes():
+    print("  ", r.describe())
+print()
 print(hubbed.can_reach("vpc-a", "vpc-c").explain())
 
 # %% [markdown]
