@@ -62,10 +62,13 @@ findings_table([f for f in findings if f.severity == "error"], title="Errors in 
 # %% [markdown]
 # The customer gateway uses ASN 64512, the same as the VGW's Amazon-side ASN. With BGP the two ends
 # must be different autonomous systems
-# ([customer gateway options](https://docs.aws.amazon.com/vpn/latest/s2svpn/cgw-options.html)). A
-# private ASN such as 65010 fixes it. The fact sheet records drift here: the API says the default
-# CGW ASN is 65000, the live console page says 64512; vpnlearn uses 65000 and cites both (rule
-# `CGW-ASN-RANGE`).
+# ([setting up a connection](https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html)).
+# A private ASN such as 65010 fixes it. Beware of defaults here, AWS's own pages disagree: the API
+# says a new customer gateway gets ASN 65000
+# ([CreateCustomerGateway](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateCustomerGateway.html)),
+# the live [customer gateway options](https://docs.aws.amazon.com/vpn/latest/s2svpn/cgw-options.html)
+# page says 64512, which would collide with a default VGW. vpnlearn uses 65000 and records both
+# (rule `CGW-ASN-RANGE`).
 
 # %%
 cgw.bgp_asn = 65010
@@ -136,9 +139,11 @@ for f in validate_tunnel_options(bad, "TunnelOptions[0]"):
 # %% [markdown]
 # ## 3. VGW or transit gateway?
 # The same connection can end on a transit gateway instead. Some options exist *only* there:
-# **accelerated** VPN (through AWS Global Accelerator) and large (5 Gbps) tunnels
-# ([accelerated VPN](https://docs.aws.amazon.com/vpn/latest/s2svpn/accelerated-vpn.html)). And a
-# connection has exactly one target.
+# **accelerated** VPN, which enters AWS through AWS Global Accelerator
+# ([accelerated VPN](https://docs.aws.amazon.com/vpn/latest/s2svpn/accelerated-vpn.html)), and
+# `large` tunnels of up to 5 Gbps instead of 1.25
+# ([VpnConnectionOptionsSpecification](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnConnectionOptionsSpecification.html)).
+# And a connection has exactly one target gateway.
 #
 # **Break it.** Ask for acceleration on the VGW connection, then attach the same connection to a TGW.
 
@@ -192,12 +197,19 @@ findings_table(validate(inv), title="Findings in the exported connection")
 # advice is to configure and keep *both* tunnels up.
 #
 # A colleague drafted a second connection, `data/draft-vpn-connection.json` (made by editing a copy
-# of the export). Before anyone sends it to AWS, validate it. Findings name the file they came from.
+# of the export). Before anyone sends it to AWS, validate it.
 
 # %%
 draft = load_files(["data/draft-vpn-connection.json", *GATEWAYS])
 draft_findings = validate(draft)
 findings_table(draft_findings, title="Findings in the draft")
+
+# %% [markdown]
+# A finding's path counts objects across all the files read together; `Inventory.locate` turns it
+# back into the file and the index inside that file:
+
+# %%
+print(draft.locate(draft_findings[0].path))
 
 # %% [markdown]
 # **Break it.** A file that is not even readable fails at import, before validation, with the file,
