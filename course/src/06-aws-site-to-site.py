@@ -283,9 +283,26 @@ check_draft(TUNNEL_2)
 #   ([tunnel preference](https://repost.aws/knowledge-center/vpn-configure-tunnel-preference)). The
 #   simulator draws it from the seeded `rng`, so it is the same on every run.
 
+# First, four quiet hours with no outage (10-second steps). Watch two random things, both drawn from
+# the seeded `rng`: which tunnel AWS sends on, and when each IPsec SA is rekeyed. AWS rekeys
+# `RekeyMarginTimeSeconds` (270 s) before the 3,600 s lifetime ends, minus a random part of up to
+# `RekeyFuzzPercentage` (100 %) of the margin
+# ([tunnel options](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html)): somewhere
+# between 3,060 s and 3,330 s after the SA was made. The two tunnels drift apart, so they do not
+# rekey at the same moment. Rekeys are make-before-break: no traffic is lost.
+
 # %%
 from vpnlearn.aws.failover import Outage, simulate
 
+quiet = simulate(vpn, duration=4 * 3600, step=10, rng=rng.child("quiet"))
+print(f"AWS's preferred tunnel (seeded): tunnel {quiet.active_tunnel_at(0)}")
+print("\n".join(str(e) for e in quiet.of_kind("child-rekey")))
+
+# %% [markdown]
+# Now an outage. To keep the story easy to follow we fix AWS's choice to tunnel 1
+# (`preferred_tunnel=1`) and cut the Internet path to tunnel 1 from t=120 s to t=400 s.
+
+# %%
 cut = [Outage(tunnel=1, start=120, end=400, reason="the ISP path to tunnel 1 fails")]
 timeline = simulate(vpn, duration=600, outages=cut, rng=rng.child("failover"), preferred_tunnel=1)
 print(timeline.format() + f"\n\nAWS -> branch traffic lost for {timeline.lost_seconds:g} s")
