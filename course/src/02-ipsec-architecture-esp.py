@@ -224,9 +224,9 @@ print("esp_sa row:", pcap.esp_sa_uat([tunnel_sa]).strip()[:96], "...")
 
 # %% [markdown]
 # To look at them in Wireshark: `WIRESHARK_CONFIG_DIR=<folder>/wireshark-config wireshark
-# <folder>/esp-tunnel.pcap`. Keys in a file are secrets: these are demo keys, never do this with
-# real ones. If `tshark` is installed, the next cell asks it to decrypt the two packets (an optional
-# extra; it only prints a note when tshark is missing).
+# <folder>/esp-tunnel.pcap`. These are demo keys; a key table made from real SAs is a secret and
+# must be guarded like one. If `tshark` is installed, the next cell asks it to decrypt the two
+# packets (an optional extra; it only prints a note when tshark is missing).
 
 # %% tags=["nbval-ignore-output"] reason="depends on whether tshark is installed on the machine"
 if pcap.tshark_available():
@@ -288,7 +288,7 @@ check_sizes(my_sizes)
 
 # %% [markdown]
 # ## Quiz
-# Five questions on ESP that the first notebook's quiz did not ask.
+# Five questions on ESP that the quiz in *Start here* did not ask.
 
 # %%
 from vpnlearn.quiz import quiz

@@ -6,7 +6,7 @@
 #   protected (PROTECT), may pass in the clear (BYPASS) or must be dropped (DISCARD);
 # - the **SAD** (Security Association Database): the SAs themselves, with SPIs, keys, counters,
 #   lifetimes and replay windows;
-# - the PAD (Peer Authorization Database), which says which peers IKE may talk to (notebook 04).
+# - the PAD (Peer Authorization Database), which says which peers IKE may talk to, and as whom.
 #
 # An SA is **one-way**. A tunnel needs a pair: one outbound, one inbound, each with its own SPI and
 # keys. AWS Site-to-Site VPN makes one SA pair per tunnel, so four SAs for its two tunnels
@@ -208,7 +208,8 @@ for seq in (1, 2, 3, 5, 4, 4, 70, 6, 7, 200, 137, 136):
 # lets you choose 64 to 2048 packets, default 1024
 # ([tunnel options](https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_VpnTunnelOptionsSpecification.html)).
 #
-# **Break it.** A window outside AWS's range is refused:
+# **Break it.** The library accepts only AWS's range (RFC 4303 §3.4.3 itself allows windows from 32
+# packets), so a 32-packet window is refused, with the reason and the source:
 
 # %%
 from vpnlearn.errors import ConfigError
