@@ -333,10 +333,12 @@ for ep, label in ((sso, "split tunnel off"), (split, "split tunnel on")):
         print(f"  {ip:<12} {r.path:<7} {r.reason}")
 
 # %% [markdown]
-# The diagram of the split-tunnel endpoint shows its authorization rules beside the route table:
+# The diagram of the split-tunnel endpoint shows its authorization rules beside the route table.
+# With `access=(groups, address)` it also draws what `endpoint.access` decides: here an engineer
+# trying to reach the finance subnet (routed, but not authorized).
 
 # %%
-client_vpn_diagram(split)
+client_vpn_diagram(split, access=(["engineering"], "10.0.2.30"))
 
 # %% [markdown]
 # **Try it.** In the cell that made `split`, add `split.add_route("0.0.0.0/0", "subnet-aaaa")`
