@@ -88,7 +88,16 @@ print(hub.path("seattle", "10.30.4.5").explain())
 # What to notice: the VGW had two equal paths to Miami, one per tunnel, and used one of them. A VGW
 # uses a single egress tunnel for all its VPN connections; AWS picks it and you cannot configure it
 # ([VPN routing](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html)). (The seed
-# of this notebook decides which one the model picks.) The diagram can draw the same path:
+# of this notebook decides which one the model picks.) `vpnlearn.viz.tables.path_choice_table` shows
+# the VGW's candidates and which rule eliminated each:
+
+# %%
+from vpnlearn.viz.tables import path_choice_table
+
+path_choice_table(hub.path("seattle", "10.30.4.5").hub_choice)
+
+# %% [markdown]
+# The diagram can draw the same path:
 
 # %%
 cloudhub_diagram(hub, packet=("seattle", "10.30.4.5"))
