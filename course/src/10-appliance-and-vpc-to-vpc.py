@@ -169,6 +169,15 @@ for dst in ("vpc-c", "192.168.1.1"):
     print()
 
 # %% [markdown]
+# `vpnlearn.viz.topology.fabric_diagram` draws the fabric and highlights the hops `can_reach`
+# walked before the packet was stopped:
+
+# %%
+from vpnlearn.viz.topology import fabric_diagram
+
+fabric_diagram(fabric, packet=("vpc-a", "192.168.1.1"))
+
+# %% [markdown]
 # **Break it.** Peering refuses VPCs whose CIDRs overlap, even if only the non-overlapping parts
 # would be used.
 
@@ -208,6 +217,9 @@ for r in tgw.routes():
 print()
 print(hubbed.can_reach("vpc-a", "vpc-c").explain())
 
+# %%
+fabric_diagram(hubbed, packet=("vpc-a", "vpc-c"))
+
 # %% [markdown]
 # One VGW attaches to one VPC at a time, so when one VPN connection must reach many VPCs, AWS points
 # you to a transit gateway ([VPN quotas](https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html)).
@@ -230,6 +242,9 @@ link = cross.vpn_between("vpc-east", "vpc-west", subnet="subnet-w", instance_ip=
 
 for src, dst in (("vpc-east", "vpc-west"), ("vpc-west", "vpc-east")):
     print(cross.can_reach(src, dst).explain())
+
+# %%
+fabric_diagram(cross, packet=("vpc-west", "vpc-east"))
 
 # %% [markdown]
 # **Break it.** The appliance in the west VPC was launched from a fresh image, with its
