@@ -162,7 +162,10 @@ def build_contents(course: dict, available: list[str]) -> nbformat.NotebookNode:
 def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = copy.deepcopy(nb)
     client = NotebookClient(nb, timeout=300, kernel_name="python3", record_timing=False,
-                            store_widget_state=False, resources={"metadata": {"path": str(NB_DIR)}})
+                            store_widget_state=False, resources={"metadata": {"path": str(NB_DIR)}},
+                            # One stream output per cell and stream, however the kernel happened to
+                            # flush (print() in a slow cell may arrive in pieces): byte-stable builds.
+                            coalesce_streams=True)
     client.execute()
     nb.metadata.pop("widgets", None)
     nb.metadata["language_info"] = {"name": "python"}
