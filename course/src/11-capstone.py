@@ -197,10 +197,13 @@ site_to_site_diagram(vpc_us, router, connections=US_CONNECTIONS, customer_gatewa
 # %%
 from vpnlearn.viz.topology import cloudhub_diagram
 
-print(hub.path("berlin", "172.16.1.10").explain().splitlines()[-1])
+print(hub.path("berlin", "172.16.1.10").explain().splitlines()[-1] + "\n")
 cloudhub_diagram(hub, packet=("berlin", "172.16.1.10"), title="CloudHub: Berlin -> Chicago")
 
 # %% [markdown]
+# The CloudHub picture draws the hub's *sites*. ISP B's connection was added to the VGW by hand, not as
+# a site, so it is not drawn here; the Site-to-Site picture above shows all three connections.
+#
 # **Break it.** CloudHub needs a **unique ASN per customer gateway**. Suppose Berlin's router had
 # been set up with Chicago's ASN 65010. Built with `strict=False`, the hub accepts the mistake and
 # shows what happens: Berlin drops every route whose AS_PATH already holds "its" ASN (BGP loop
@@ -254,7 +257,7 @@ print(f"vpn-chicago alone: AWS -> Chicago traffic lost for {alone.lost_seconds:g
 # %%
 for tunnel in ("tunnel1", "tunnel2"):
     router.set_tunnel_state("vpn-chicago", tunnel, "DOWN")
-print(router.select("172.16.1.10").explain().splitlines()[-1])
+print(router.select("172.16.1.10").explain().splitlines()[-1] + "\n")
 site_to_site_diagram(vpc_us, router, connections=US_CONNECTIONS, customer_gateways=US_CGWS,
                      packet=("10.10.1.5", "172.16.1.10"), title="ISP A is down: the packet takes ISP B")
 
@@ -309,13 +312,13 @@ tgw.attach_vpn("tgw-attach-berlin", routing="bgp", cgw_asn=65020)
 for tunnel in ("tunnel1", "tunnel2"):
     tgw.set_tunnel_state("tgw-attach-berlin", tunnel, "UP")
     tgw.advertise("tgw-attach-berlin", tunnel, "172.17.0.0/16")
-print(tgw.lookup("172.17.1.10").explain())
+print(tgw.lookup("172.17.1.10").explain() + "\n")
 transit_gateway_diagram(tgw, destination="172.17.1.10", title="eu-central-1: tgw-0eu toward Berlin")
 
 # %% [markdown]
-# **Try it.** Make the Berlin attachment static instead: `tgw.attach_vpn(..., routing="static")`
-# plus `tgw.add_static_route("172.17.0.0/16", "tgw-attach-berlin")` instead of `advertise`. The
-# lookup no longer spreads over two tunnels: ECMP needs BGP.
+# **Try it.** Make the Berlin attachment static: in the cell above use `routing="static"`, delete the
+# `tgw.advertise(...)` line and add `tgw.add_static_route("172.17.0.0/16", "tgw-attach-berlin")` after
+# the loop. The lookup no longer spreads over two tunnels: ECMP needs BGP.
 #
 # ## 6. us-app <-> eu-app: VPC peering across Regions (R6)
 # An inter-Region **VPC peering** joins the two VPCs privately, over AWS's network (MTU 1500). Two
@@ -334,8 +337,8 @@ fabric.add_vpc(VPC("vpc-0us", "10.10.0.0/16", name="us-app", region="us-east-1")
 eu_copy = fabric.add_vpc(VPC("vpc-0eu", "10.20.0.0/16", name="eu-app", region="eu-central-1"))
 pcx = fabric.peer("vpc-0us", "vpc-0eu")
 fabric.add_onprem_vpn("vpc-0us", "chicago", ["172.16.0.0/16"])
-print(f"{pcx.id}: inter-Region {pcx.inter_region}, MTU {pcx.mtu}")
-print(fabric.can_reach("vpc-0us", "vpc-0eu").explain())
+print(f"{pcx.id}: inter-Region {pcx.inter_region}, MTU {pcx.mtu}\n"
+      + fabric.can_reach("vpc-0us", "vpc-0eu").explain() + "\n")
 fabric_diagram(fabric, packet=("vpc-0us", "vpc-0eu"), title="us-app <-> eu-app over inter-Region peering")
 
 # %% [markdown]
@@ -385,7 +388,7 @@ def make_endpoint(client_cidr: str) -> ClientVpnEndpoint:
 
 
 endpoint = make_endpoint("10.250.0.0/22")
-print("pushed to laptops:", endpoint.pushed_routes())
+print(f"pushed to laptops: {endpoint.pushed_routes()}")
 for groups, ip in ((["sales"], "10.10.1.5"), (["sales"], "172.16.1.10"), (["it"], "172.16.1.10")):
     decision = endpoint.access(groups, ip)
     print(f"{groups[0]:<5} -> {ip:<11} {'REACHES' if decision.reaches else 'stopped'}: {decision.reason}")
