@@ -162,3 +162,28 @@ def test_module_examples_run():
     for module in (suites, dh):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+# RFC 7296 §3.3.5: the Key Length attribute is sent for variable-key-length ciphers (AES-CBC; AES-GCM,
+# RFC 5282 §8) and never for fixed-length ones (3DES; ChaCha20-Poly1305, RFC 7634 §2).
+@pytest.mark.parametrize("name,attr", [("aes128", True), ("aes256", True), ("aes128gcm16", True),
+                                       ("aes256gcm12", True), ("aes128gcm8", True),
+                                       ("chacha20poly1305", False)])
+def test_key_length_attribute_flag(name, attr):
+    assert encryption(name).key_length_attr is attr
+
+
+def test_3des_is_listed_only_to_be_refused():
+    (des,) = suites.REFUSED_ENCRYPTION
+    # IANA Transform Type 1 ID 3 = ENCR_3DES; RFC 2451: 192-bit key (168 used), 8-byte block and IV.
+    assert (des.name, des.iana_name, des.transform_id) == ("3des", "ENCR_3DES", 3)
+    assert (des.key_bits, des.block_bytes, des.iv_bytes, des.aead) == (192, 8, 8, False)
+    assert des.weak and des.weak_reason and not des.key_length_attr and des.aws_name is None
+    assert des not in suites.ENCRYPTION
+    with pytest.raises(ConfigError, match="known"):
+        encryption("3des")
+    for text, kind in [("3des-sha1-modp1024", "ike"), ("aes128-3DES-sha256", "esp")]:
+        with pytest.raises(ConfigError) as exc:
+            parse_proposal(text, kind=kind)
+        assert "3des" in str(exc.value).lower() and "not supported" in str(exc.value)
+        assert "unknown" not in str(exc.value)

@@ -54,6 +54,9 @@ class EncryptionAlg:
     ChaCha20-Poly1305), so ``keymat_bytes`` = key + salt is what is drawn from KEYMAT / prf+.
     ``iv_bytes`` is the explicit IV carried in each packet. ``block_bytes`` is the block size the
     ESP payload must be padded to (1 for AEADs; ESP still keeps 4-byte alignment, RFC 4303 §2.4).
+    ``key_length_attr`` says whether an IKEv2 Transform for it carries the Key Length attribute
+    (type 14, in bits): RFC 7296 §3.3.5 uses it for variable-key-length ciphers (AES-CBC, and AES-GCM
+    per RFC 5282 §8) and forbids it for fixed-length ones (3DES; ChaCha20-Poly1305, RFC 7634 §2).
     """
 
     name: str                 # canonical name (strongSwan's spelling)
@@ -74,6 +77,7 @@ class EncryptionAlg:
     weak: bool = False
     weak_reason: str = ""
     aliases: tuple[str, ...] = ()
+    key_length_attr: bool = False
 
     @property
     def key_bytes(self) -> int:
@@ -196,7 +200,8 @@ def _cbc(bits: int) -> EncryptionAlg:
         name=f"aes{bits}", iana_name="ENCR_AES_CBC", transform_id=12, key_bits=bits, salt_bytes=0,
         iv_bytes=16, block_bytes=16, icv_bytes=0, aead=False, cipher="aes-cbc", rfc="RFC 3602",
         aws_name=f"AES{bits}", strongswan=f"aes{bits}", wireshark_esp="AES-CBC [RFC3602]",
-        wireshark_ikev2=f"AES-CBC-{bits} [RFC3602]", aliases=(f"aes{bits}-cbc", f"aes-cbc-{bits}"))
+        wireshark_ikev2=f"AES-CBC-{bits} [RFC3602]", aliases=(f"aes{bits}-cbc", f"aes-cbc-{bits}"),
+        key_length_attr=True)
 
 
 def _gcm(bits: int, icv: int, tid: int) -> EncryptionAlg:
@@ -212,7 +217,8 @@ def _gcm(bits: int, icv: int, tid: int) -> EncryptionAlg:
         weak=weak,
         weak_reason=(f"{icv}-octet ICV is shorter than the 16 octets RFC 8221/8247 recommend; "
                      "AWS does not offer it") if weak else "",
-        aliases=(f"aes{bits}gcm{icv * 8}", f"aes{bits}-gcm-{icv}", f"aes-gcm-{icv}-{bits}"))
+        aliases=(f"aes{bits}gcm{icv * 8}", f"aes{bits}-gcm-{icv}", f"aes-gcm-{icv}-{bits}"),
+        key_length_attr=True)
 
 
 ENCRYPTION: tuple[EncryptionAlg, ...] = (
@@ -230,6 +236,19 @@ ENCRYPTION: tuple[EncryptionAlg, ...] = (
         rfc="RFC 7634", aws_name=None, strongswan="chacha20poly1305",
         wireshark_esp=None, wireshark_ikev2=None,
         aliases=("chacha20-poly1305",)),
+)
+
+# Listed only so that a proposal or a peer's offer naming them can be named and refused: vpnlearn
+# implements none of them, and AWS accepts none of them ("No Proposal Match Found",
+# https://docs.aws.amazon.com/vpn/latest/s2svpn/log-contents.html). encryption() does not return
+# them; parse_proposal() refuses them by name.
+REFUSED_ENCRYPTION: tuple[EncryptionAlg, ...] = (
+    EncryptionAlg(
+        name="3des", iana_name="ENCR_3DES", transform_id=3, key_bits=192, salt_bytes=0, iv_bytes=8,
+        block_bytes=8, icv_bytes=0, aead=False, cipher="3des-cbc", rfc="RFC 2451", aws_name=None,
+        strongswan="3des", wireshark_esp="TripleDES-CBC [RFC2451]", wireshark_ikev2="3DES [RFC2451]",
+        weak=True, weak_reason=("64-bit blocks (Sweet32); RFC 8221 §5: SHOULD NOT; AWS does not accept it "
+                                "and vpnlearn does not implement it")),
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -363,6 +382,7 @@ _ENC = _index(ENCRYPTION)
 _INT = _index(INTEGRITY)
 _PRF = _index(PRF)
 _DH = _index(DH_GROUPS)
+_REFUSED = _index(REFUSED_ENCRYPTION)
 
 
 def _unknown(kind: str, name: object, items: Iterable[object]) -> ConfigError:
@@ -525,6 +545,9 @@ def parse_proposal(text: str, kind: str = "ike") -> Proposal:
             target, item = integ, _INT[tok][0]
         elif tok in _DH:
             target, item = groups, _DH[tok][0]
+        elif tok in _REFUSED:
+            refused = _REFUSED[tok][0]
+            raise ConfigError(f"{where}: {refused.name} is not supported ({refused.weak_reason})")
         else:
             known = sorted({*(e.strongswan for e in ENCRYPTION), *(i.strongswan for i in INTEGRITY),
                             *(p.strongswan for p in PRF), *(g.name for g in DH_GROUPS)})
