@@ -343,6 +343,23 @@ for f in validate(Inventory([single])):
 print(f"one tunnel configured: traffic lost for {lonely.lost_seconds:g} s of 600")
 
 # %% [markdown]
+# Back to the exported connection of section 4: its telemetry says tunnel 2 is DOWN.
+# `outages_from_telemetry` turns that into an outage from t=0, so we can simulate the connection as
+# it stands. AWS replaces tunnel endpoints from time to time, one tunnel at a time
+# ([endpoint replacements](https://docs.aws.amazon.com/vpn/latest/s2svpn/endpoint-replacements.html)).
+# Normally that is harmless, because the other tunnel carries the traffic. Today there is no other.
+
+# %%
+from vpnlearn.aws.failover import outages_from_telemetry
+
+exported = inv.vpn_connections[0]
+now = outages_from_telemetry(exported)
+update = Outage(tunnel=1, start=300, end=420, reason="AWS replaces the tunnel 1 endpoint", maintenance=True)
+as_is = simulate(exported, duration=600, outages=[*now, update], rng=rng.child("exported"))
+print("\n".join(str(e) for e in as_is.events if e.t >= 300 and e.kind != "bgp-up")
+      + f"\n\ntraffic lost for {as_is.lost_seconds:g} s")
+
+# %% [markdown]
 # ## 6. The customer gateway's strongSwan configuration
 # AWS lets you download a sample configuration for your device
 # ([download the configuration](https://docs.aws.amazon.com/vpn/latest/s2svpn/SetUpVPNConnections.html#vpn-download-config)):
