@@ -48,7 +48,8 @@ rng = setup("11-capstone")
 # ## 1. The Site-to-Site VPN connections (R1, R2)
 # Each office router is described to AWS by a **customer gateway** (CGW): its public IP and its BGP
 # ASN ([customer gateway options](https://docs.aws.amazon.com/vpn/latest/s2svpn/cgw-options.html)).
-# Chicago has two routers (one per ISP) in the same autonomous system 65010; Berlin is 65020.
+# Chicago has two routers, one per ISP; Berlin has one. CloudHub (section 3) asks for a **unique BGP
+# ASN for each customer gateway**, so the three get 65010 (Chicago A), 65011 (Chicago B) and 65020.
 # Every connection gets the same strong tunnel options, and `two_tunnel_connection` fills in both
 # tunnels (inside CIDR, AWS outside IP, Availability Zone).
 
@@ -74,7 +75,7 @@ STRONG = dict(
 
 cgw_chi_a = CustomerGateway("cgw-chicago-a", bgp_asn=65010, ip_address="198.51.100.10",
                             device_name="chi-edge-a")
-cgw_chi_b = CustomerGateway("cgw-chicago-b", bgp_asn=65010, ip_address="192.0.2.10",
+cgw_chi_b = CustomerGateway("cgw-chicago-b", bgp_asn=65011, ip_address="192.0.2.10",
                             device_name="chi-edge-b")
 cgw_ber = CustomerGateway("cgw-berlin", bgp_asn=65020, ip_address="203.0.113.20",
                           device_name="ber-edge")
@@ -127,15 +128,18 @@ findings_table(validate(Inventory([sloppy], region="us-east-1")), title="The col
 # ## 2. Routing on the virtual private gateway (R3, R4)
 # Now the routing side. `vpnlearn.aws.routing.VgwRouter` is the VGW's route selection; a
 # `CloudHub` (from `vpnlearn.aws.cloudhub`) wraps one and adds a site per office, each advertising
-# its prefix by BGP on both tunnels. The backup connection over ISP B is added to the same VGW by
-# hand: Chicago's second router advertises the same prefix, but with its ASN **prepended** three
-# times, so its AS_PATH is longer.
+# its prefix by BGP on both tunnels. Redundant devices at the *same* site should advertise the *same*
+# ranges ([your customer gateway](https://docs.aws.amazon.com/vpn/latest/s2svpn/your-cgw.html)), so
+# Chicago's second router advertises 172.16.0.0/16 too. The library's `CloudHub` has one connection
+# per site (and refuses two sites with overlapping prefixes), so we add the backup connection to the
+# hub's VGW directly. Its router puts its ASN 65011 in the AS_PATH three times (**prepending**), so
+# its path is longer.
 #
 # Why prepending works: for the same prefix a VGW prefers Direct Connect, then static VPN routes,
 # then BGP VPN routes, and among BGP routes the **shortest AS_PATH**, then the lowest MED
 # ([route priority](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html#vpn-route-priority)).
-# AWS suggests AS-path prepending for customer devices that cannot route asymmetrically
-# ([VPN routing](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html)).
+# AWS names AS-path prepending (with Local Preference) as the way to prefer one path when a device
+# cannot route asymmetrically ([VPN routing](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNRoutingTypes.html)).
 
 # %%
 from vpnlearn.aws.cloudhub import CloudHub
@@ -152,10 +156,10 @@ hub.add_site("berlin", asn=65020, prefixes=["172.17.0.0/16"])      # connection 
 router = hub.vgw
 
 PREPEND = 3
-router.add_vpn_connection("vpn-chicago-b", routing="bgp", cgw_asn=65010)
+router.add_vpn_connection("vpn-chicago-b", routing="bgp", cgw_asn=65011)
 for tunnel in ("tunnel1", "tunnel2"):
     router.set_tunnel_state("vpn-chicago-b", tunnel, "UP")
-    router.advertise("vpn-chicago-b", tunnel, "172.16.0.0/16", as_path=(65010,) * PREPEND)
+    router.advertise("vpn-chicago-b", tunnel, "172.16.0.0/16", as_path=(65011,) * PREPEND)
 
 result = router.enable_propagation(rtb_us)     # EnableVgwRoutePropagation on the subnets' table
 for route in rtb_us.routes:
@@ -278,8 +282,9 @@ print(router.select("172.16.1.10").explain().splitlines()[-1])
 # Unlike a VGW, a TGW can spread traffic over both tunnels at once with **ECMP**, but only with BGP
 # (dynamic) routing ([VPN quotas](https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html)).
 #
-# First the connection itself, validated like the others. Customer gateways are regional
-# resources, so Berlin's router gets a second CGW resource in eu-central-1.
+# First the connection itself, validated like the others. Customer gateways are counted and created
+# per Region ([VPN quotas](https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-limits.html)), so
+# Berlin's router gets a second CGW resource in eu-central-1.
 
 # %%
 from vpnlearn.aws.site_to_site import TransitGateway as TgwResource
@@ -406,12 +411,13 @@ client_vpn_diagram(endpoint, access=(["it"], "172.16.1.10"))
 # %%
 MY_DESIGN = {
     "berlin_asn": 65010,               # BGP ASN of Berlin's router (CloudHub site)
-    "backup_prepends": 1,              # how many times ISP B's router puts 65010 in its AS_PATH
+    "backup_prepends": 1,              # how many times ISP B's router puts its ASN 65011 in its AS_PATH
     "dpd_timeout_seconds": 10,         # DPD timeout of every tunnel
     "client_cidr": "172.16.0.0/22",    # Client VPN client CIDR
 }
 
 # %%
+from vpnlearn.aws.routing import ROUTING_RULES
 from vpnlearn.errors import ConfigError
 
 
@@ -427,13 +433,16 @@ def check_design(design: dict) -> None:
         print(f"MY_DESIGN needs the four keys with numbers / a CIDR string: {err!r}")
         return
     # R4: Berlin's customer gateway, then CloudHub with it (built leniently: mistakes show as problems).
-    cgw_findings = validate_customer_gateway(
-        CustomerGateway("cgw-berlin", bgp_asn=berlin_asn, ip_address="203.0.113.20"), "CustomerGateways[0]",
-        region="us-east-1")
     trial = CloudHub(vgw_id="vgw-0trial", asn=64512, strict=False, rng=rng.child("exercise"))
     try:
+        cgw = CustomerGateway("cgw-berlin", bgp_asn=berlin_asn, ip_address="203.0.113.20")
+        cgw_findings = validate_customer_gateway(cgw, "CustomerGateways[0]", region="us-east-1")
         if cgw_findings:
             raise ConfigError(f"customer gateway: {cgw_findings[0].message} [{cgw_findings[0].rule_id}]")
+        if berlin_asn == cgw_chi_b.bgp_asn:
+            rule = ROUTING_RULES["CLOUDHUB-UNIQUE-ASN"]
+            raise ConfigError(f"Chicago's backup router already uses ASN {berlin_asn}; CloudHub needs a "
+                              f"unique BGP ASN for each customer gateway ({rule.url})")
         trial.add_site("chicago", asn=65010, prefixes=["172.16.0.0/16"])
         trial.add_site("berlin", asn=berlin_asn, prefixes=["172.17.0.0/16"])
         trip = trial.path("berlin", "172.16.1.10")
@@ -448,8 +457,9 @@ def check_design(design: dict) -> None:
     try:
         if prepends < 1:
             raise ConfigError("backup_prepends: a BGP router puts its own ASN in the AS_PATH at least once")
-        for conn, path in (("vpn-chicago", (65010,)), ("vpn-chicago-b", (65010,) * prepends)):
-            vgw_trial.add_vpn_connection(conn, routing="bgp", cgw_asn=65010)
+        for conn, asn, path in (("vpn-chicago", 65010, (65010,)),
+                                ("vpn-chicago-b", 65011, (65011,) * prepends)):
+            vgw_trial.add_vpn_connection(conn, routing="bgp", cgw_asn=asn)
             for tunnel in ("tunnel1", "tunnel2"):
                 vgw_trial.set_tunnel_state(conn, tunnel, "UP")
                 vgw_trial.advertise(conn, tunnel, "172.16.0.0/16", as_path=path)
@@ -459,7 +469,7 @@ def check_design(design: dict) -> None:
         if r3:
             why = f"{by_as_path[0].text}: ISP B's paths are eliminated; AWS uses {choice.path.describe()}"
         else:
-            why = (f"both AS_PATHs have {prepends} AS(es), so AWS may pick any of the four tunnels (here "
+            why = ("both AS_PATHs are one AS long, so AWS may pick any of the four tunnels (here "
                    f"{choice.path.connection}/{choice.path.tunnel}); ISP B's AS_PATH must be longer")
     except ConfigError as err:
         r3, why = False, str(err)
