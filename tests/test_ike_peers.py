@@ -602,3 +602,101 @@ def test_config_errors_name_the_problem(bad: dict) -> None:
     left, _ = configs()
     with pytest.raises(ConfigError):
         dc_replace(left, **bad)
+
+
+# -- DH groups in CREATE_CHILD_SA (RFC 7296 §1.3, §1.3.2, §2.18) -------------------------------------
+# Left prefers x25519 (31), right ecp256 (19): IKE_SA_INIT needs one INVALID_KE_PAYLOAD retry and the
+# IKE SA is made with group 19, which is not the first group of left's proposal.
+CROSSED = configs("aes128gcm16-prfsha256-x25519-ecp256", ike_r="aes128gcm16-prfsha256-ecp256-x25519")
+
+
+def _ke_failures(events: list) -> list:
+    return [e for e in of(events, ev.ProtocolFailure) if e.notify == "INVALID_KE_PAYLOAD"]
+
+
+def test_ike_rekey_offers_the_negotiated_group_not_the_first() -> None:
+    w = connect(*CROSSED, seed="rekey-group")
+    assert w.ini.ike_sa.chosen.dh.transform_id == 19
+    assert len(of(w.events_i, ev.InvalidKeRetry)) == 1  # the IKE_SA_INIT one
+    before_i, before_r = len(w.events_i), len(w.events_r)
+    w.run(w.ini.rekey_ike(50.0), now=50.0)
+    # KEi was already in group 19: no INVALID_KE_PAYLOAD, no second try.
+    assert not of(w.events_i[before_i:], ev.InvalidKeRetry)
+    assert not _ke_failures(w.events_r[before_r:])
+    assert of(w.events_i, ev.IkeSaRekeyed) and of(w.events_r, ev.IkeSaRekeyed)
+    assert w.ini.ike_sa.chosen.dh.transform_id == 19
+    assert w.ini.ike_sa.keys == w.resp.ike_sa.keys
+    assert not of(w.events_i + w.events_r, ev.ErrorNotifyReceived)
+
+
+def test_ike_rekey_invalid_ke_then_retry_with_the_responders_group() -> None:
+    # The original responder (right) rekeys: it offers the negotiated group 19, but left, now the
+    # responder of the CREATE_CHILD_SA, prefers 31 and answers INVALID_KE_PAYLOAD(31) (§1.3).
+    w = connect(*CROSSED, seed="rekey-retry")
+    old_keys = w.resp.ike_sa.keys
+    before_i, before_r = len(w.events_i), len(w.events_r)
+    w.run(w.resp.rekey_ike(50.0), from_ini=False, now=50.0)
+    retry = of(w.events_r[before_r:], ev.InvalidKeRetry)
+    assert [(r.old_group, r.new_group) for r in retry] == [(19, 31)]
+    assert [e.sent_to_peer for e in _ke_failures(w.events_i[before_i:])] == [True]
+    got = of(w.events_r[before_r:], ev.ErrorNotifyReceived)
+    assert [(e.notify, e.exchange) for e in got] == [("INVALID_KE_PAYLOAD", "CREATE_CHILD_SA")]
+    # The retried exchange made the new IKE SA in group 31; both sides derived the same keys (§2.18).
+    assert of(w.events_i, ev.IkeSaRekeyed) and of(w.events_r, ev.IkeSaRekeyed)
+    assert w.resp.ike_sa.chosen.dh.transform_id == 31 == w.ini.ike_sa.chosen.dh.transform_id
+    assert w.resp.ike_sa.keys == w.ini.ike_sa.keys != old_keys
+    assert w.ini.state == State.ESTABLISHED and w.resp.state == State.ESTABLISHED
+    assert not [e for e in of(w.events_i + w.events_r, ev.ProtocolFailure) if not e.sent_to_peer]
+    # The new IKE SA carries traffic: DPD and a new CHILD_SA over it, both ways.
+    w.run(w.ini.liveness(60.0), now=60.0)
+    assert of(w.events_i, ev.LivenessConfirmed)
+    w.run(w.ini.create_child(61.0), now=61.0)
+    assert len(w.ini.child_sas) == 2 and w.ini.child_sas[1].keys == w.resp.child_sas[1].keys
+    _ping_both_ways(w)
+
+
+def test_child_sa_pfs_invalid_ke_retry_then_rekey_keeps_the_group() -> None:
+    left, right = configs(esp="aes128gcm16-ecp256-x25519", esp_r="aes128gcm16-x25519-ecp256")
+    w = connect(left, right, seed="pfs-retry")
+    before_i, before_r = len(w.events_i), len(w.events_r)
+    w.run(w.ini.create_child(10.0), now=10.0)
+    retry = of(w.events_i[before_i:], ev.InvalidKeRetry)
+    assert [(r.old_group, r.new_group) for r in retry] == [(19, 31)]
+    assert [e.sent_to_peer for e in _ke_failures(w.events_r[before_r:])] == [True]
+    assert len(w.ini.child_sas) == 2 and len(w.resp.child_sas) == 2
+    new_i, new_r = w.ini.child_sas[1], w.resp.child_sas[1]
+    assert new_i.keys.pfs and new_i.keys == new_r.keys
+    assert new_i.chosen.dh.transform_id == 31 == new_r.chosen.dh.transform_id
+    # The refused exchange and the retry are two exchanges (IKE_AUTH was Message ID 1).
+    req = [t for t in w.ini.transcript if t.exchange == "CREATE_CHILD_SA"]
+    assert [(t.message_id, t.is_response) for t in req] == [(2, False), (2, True), (3, False), (3, True)]
+    _ping_both_ways(w)
+    # Rekeying that CHILD_SA offers its group (31) at once: no second INVALID_KE_PAYLOAD.
+    before_i = len(w.events_i)
+    w.run(w.ini.rekey_child(20.0, new_i), now=20.0)
+    assert not of(w.events_i[before_i:], ev.InvalidKeRetry)
+    assert of(w.events_i[before_i:], ev.ChildSaRekeyed)
+    rekeyed = w.ini.child_sas[-1]
+    assert rekeyed.chosen.dh.transform_id == 31 and rekeyed.keys == w.resp.child_sas[-1].keys
+    _ping_both_ways(w)
+
+
+def test_create_child_invalid_ke_for_a_group_we_did_not_offer_fails() -> None:
+    from vpnlearn.ike.keys import sk_keys
+    from vpnlearn.ike.messages import CREATE_CHILD_SA, Message, encode_message
+    from vpnlearn.ike.payloads import NOTIFY, Notify
+
+    w = connect(*configs(esp="aes128gcm16-ecp256"), seed="ke-unknown")
+    out = w.ini.create_child(10.0)
+    sess_r = w.resp.session
+    req = decode_message(out.send[0])
+    # A responder that asks for MODP-2048 (14), which the initiator never proposed.
+    answer = Message(
+        req.spi_i, req.spi_r, CREATE_CHILD_SA, req.message_id, False, True,
+        [Notify(NOTIFY["INVALID_KE_PAYLOAD"], (14).to_bytes(2, "big"))], True,
+    )
+    raw = encode_message(answer, sk_keys(sess_r.keys, sess_r.chosen, from_initiator=False), demo("x"))
+    got = w.to_ini(raw, 10.0)
+    assert not got.send and not of(got.events, ev.InvalidKeRetry)
+    assert [(e.notify, e.fatal) for e in of(got.events, ev.ProtocolFailure)] == [("INVALID_KE_PAYLOAD", False)]
+    assert w.ini.state == State.ESTABLISHED and len(w.ini.child_sas) == 1

@@ -107,7 +107,11 @@ class CookieDemanded(Event):
 
 @dataclass(frozen=True)
 class InvalidKeRetry(Event):
-    """The responder wants another DH group (INVALID_KE_PAYLOAD); IKE_SA_INIT is repeated with it."""
+    """The responder wants another DH group (INVALID_KE_PAYLOAD, RFC 7296 §1.2, §1.3).
+
+    The request (IKE_SA_INIT, or a CREATE_CHILD_SA that rekeys the IKE SA or makes a CHILD_SA with
+    PFS) is repeated with a KE payload in ``new_group``.
+    """
 
     old_group: int
     new_group: int

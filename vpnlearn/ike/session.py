@@ -808,9 +808,20 @@ class IkeSession:
             child.esp_error = str(exc)
 
     def create_child(
-        self, now: float, local_ts=None, remote_ts=None, *, rekey: ChildSa | None = None
+        self,
+        now: float,
+        local_ts=None,
+        remote_ts=None,
+        *,
+        rekey: ChildSa | None = None,
+        dh_group: int | None = None,
     ) -> ev.Output:
-        """Start a CREATE_CHILD_SA exchange for a new (or rekeyed) CHILD_SA (§1.3.1, §1.3.3)."""
+        """Start a CREATE_CHILD_SA exchange for a new (or rekeyed) CHILD_SA (§1.3.1, §1.3.3).
+
+        With PFS (a DH group in the first ESP proposal), KEi is in the first group of our ESP
+        proposals; a rekey uses the group of the CHILD_SA it replaces. ``dh_group`` overrides it:
+        the retry after INVALID_KE_PAYLOAD (§1.3) names the group the responder asked for.
+        """
         out = ev.Output()
         self._require_idle_established()
         suite = self.config.esp_suites[0]
@@ -827,7 +838,9 @@ class IkeSession:
         payloads += [props_payloads[0], Nonce(nonce)]
         dh = None
         if with_dh:
-            dh = suite.dh[0].generate(self.rng)
+            if dh_group is None and rekey is not None and rekey.chosen.dh is not None:
+                dh_group = rekey.chosen.dh.transform_id
+            dh = self._offered_group(self.config.esp_suites, dh_group).generate(self.rng)
             payloads.append(KE(dh.group.transform_id, dh.public))
         payloads += props_payloads[1:]
         self._send_request(
@@ -842,15 +855,23 @@ class IkeSession:
         )
         return out
 
-    def rekey_ike(self, now: float) -> ev.Output:
-        """Start rekeying the IKE SA itself (§1.3.2, §2.18)."""
+    def rekey_ike(self, now: float, *, dh_group: int | None = None) -> ev.Output:
+        """Start rekeying the IKE SA itself (§1.3.2, §2.18).
+
+        KEi is in the DH group negotiated for the current IKE SA (the group the responder is known
+        to accept; strongSwan does the same), not simply the first group of our proposal.
+        ``dh_group`` overrides it: the retry after INVALID_KE_PAYLOAD (§1.3) names the group the
+        responder asked for.
+        """
         out = ev.Output()
         self._require_idle_established()
         new_spi = _spi64(self.rng)
         suites = self.config.ike_suites
         props = [suite_to_proposal(s, i + 1, PROTO_IKE, new_spi) for i, s in enumerate(suites)]
         nonce = self.rng.random_bytes(NONCE_LEN)
-        dh = suites[0].dh[0].generate(self.rng)
+        if dh_group is None and self.chosen is not None and self.chosen.dh is not None:
+            dh_group = self.chosen.dh.transform_id
+        dh = self._offered_group(suites, dh_group).generate(self.rng)
         self._send_request(
             out,
             now,
@@ -863,6 +884,23 @@ class IkeSession:
             new_spi=new_spi,
         )
         return out
+
+    @staticmethod
+    def _offered_group(suites: list[alg.Suite], group: int | None):
+        """The DH group ``group`` if one of ``suites`` has it, else the first group of the first suite."""
+        ours = [g for s in suites for g in s.dh]
+        return next((g for g in ours if g.transform_id == group), ours[0])
+
+    def _retry_group(self, suites: list[alg.Suite], notify: Notify, sent: int, tried: tuple[int, ...]):
+        """The group an INVALID_KE_PAYLOAD asks for (§1.3), or None if we cannot retry with it.
+
+        We retry only with a group we proposed, not the one we just sent, and not one tried before
+        (so two peers with crossed preferences cannot loop).
+        """
+        group = int.from_bytes(notify.data, "big") if len(notify.data) == 2 else -1
+        if group == sent or group in tried:
+            return None
+        return next((g for s in suites for g in s.dh if g.transform_id == group), None)
 
     def _require_idle_established(self) -> None:
         if self.state != State.ESTABLISHED:
@@ -973,6 +1011,12 @@ class IkeSession:
                 msg,
                 [Notify(NOTIFY["INVALID_KE_PAYLOAD"], chosen.dh.transform_id.to_bytes(2, "big"))],
             )
+            got = "no KE" if ke is None else f"KEi is group {ke.group}"
+            out.events.append(
+                ev.ProtocolFailure(
+                    "INVALID_KE_PAYLOAD", f"IKE SA rekey: {got}, we want {chosen.dh.transform_id}", False, True
+                )
+            )
             return
         if len(reply.spi) != 8:
             self._send_response(out, now, msg, [Notify(NOTIFY["INVALID_SYNTAX"])])
@@ -1074,6 +1118,8 @@ class IkeSession:
             self.child_sas = []
             out.events.append(ev.IkeSaDeleted(self.spi_i, self.spi_r, False))
         elif p.kind in ("new child", "rekey child"):
+            if self._invalid_ke_retry(p, errors, now, out):
+                return
             if errors:
                 self._fail(out, errors[0].type_name, "the peer refused CREATE_CHILD_SA", fatal=False)
                 return
@@ -1098,6 +1144,8 @@ class IkeSession:
                 out.events.append(ev.ChildSaRekeyed(old.inbound_spi, child.inbound_spi))
                 out.extend(self.delete_child(now, old))
         elif p.kind == "rekey IKE":
+            if self._invalid_ke_retry(p, errors, now, out):
+                return
             if errors:
                 self._fail(out, errors[0].type_name, "the peer refused the IKE SA rekey", fatal=False)
                 return
@@ -1138,6 +1186,42 @@ class IkeSession:
                 now=now,
             )
             out.extend(self.delete_ike(now))
+
+    def _invalid_ke_retry(self, p: _Pending, errors: list[Notify], now: float, out: ev.Output) -> bool:
+        """CREATE_CHILD_SA answered INVALID_KE_PAYLOAD: repeat it in the group the responder names.
+
+        RFC 7296 §1.3: the exchange fails, "and the initiator will probably retry the exchange with a
+        Diffie-Hellman proposal and KEi in the group that the responder gave in the INVALID_KE_PAYLOAD"
+        (for an IKE SA rekey, §1.3.2, and a CHILD_SA with PFS, §1.3.1/§1.3.3, alike). The retry is a
+        new exchange (next Message ID, fresh nonce and SPI), as the IKE_SA_INIT retry in
+        :meth:`handle_init_response` is. Returns True if the request was sent again.
+        """
+        notify = next((n for n in errors if n.type_name == "INVALID_KE_PAYLOAD"), None)
+        dh = p.context.get("dh")
+        if notify is None or dh is None:
+            return False
+        ike = p.kind == "rekey IKE"
+        suites = self.config.ike_suites if ike else self.config.esp_suites
+        sent = dh.group.transform_id
+        tried = (*p.context.get("tried", ()), sent)
+        group = self._retry_group(suites, notify, sent, tried)
+        if group is None:
+            return False
+        out.events.append(ev.InvalidKeRetry(sent, group.transform_id))
+        if ike:
+            again = self.rekey_ike(now, dh_group=group.transform_id)
+        else:
+            again = self.create_child(
+                now,
+                self.child_pending.get("local_ts"),
+                self.child_pending.get("remote_ts"),
+                rekey=p.context.get("rekey"),
+                dh_group=group.transform_id,
+            )
+        assert self.pending is not None
+        self.pending.context["tried"] = tried
+        out.extend(again)
+        return True
 
     # -- receiving ----------------------------------------------------------------------------------
 
