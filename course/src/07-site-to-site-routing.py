@@ -149,7 +149,8 @@ route_table(rtb, lookup(rtb, "10.0.5.9"))
 # VPC's local route is ignored, even when it is more specific (step `VPC-RT-LOCAL`). The mistaken
 # advertisement cannot steal traffic that belongs inside the VPC.
 #
-# Next, 192.168.1.1 (the data centre) and 8.8.8.8 (the Internet): plain longest prefix.
+# Next, 192.168.1.1 (the data centre) and 8.8.8.8 (the Internet). `decided_by` names the last rule
+# that eliminated something; `MATCH` means only one route contained the address at all.
 
 # %%
 for destination in ("192.168.1.1", "8.8.8.8"):
