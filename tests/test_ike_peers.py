@@ -698,5 +698,6 @@ def test_create_child_invalid_ke_for_a_group_we_did_not_offer_fails() -> None:
     raw = encode_message(answer, sk_keys(sess_r.keys, sess_r.chosen, from_initiator=False), demo("x"))
     got = w.to_ini(raw, 10.0)
     assert not got.send and not of(got.events, ev.InvalidKeRetry)
-    assert [(e.notify, e.fatal) for e in of(got.events, ev.ProtocolFailure)] == [("INVALID_KE_PAYLOAD", False)]
+    failures = [(e.notify, e.fatal) for e in of(got.events, ev.ProtocolFailure)]
+    assert failures == [("INVALID_KE_PAYLOAD", False)]
     assert w.ini.state == State.ESTABLISHED and len(w.ini.child_sas) == 1

@@ -1014,7 +1014,10 @@ class IkeSession:
             got = "no KE" if ke is None else f"KEi is group {ke.group}"
             out.events.append(
                 ev.ProtocolFailure(
-                    "INVALID_KE_PAYLOAD", f"IKE SA rekey: {got}, we want {chosen.dh.transform_id}", False, True
+                    "INVALID_KE_PAYLOAD",
+                    f"IKE SA rekey: {got}, we want {chosen.dh.transform_id}",
+                    False,
+                    True,
                 )
             )
             return
