@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / "notebooks"
 COURSE = yaml.safe_load((ROOT / "course" / "course.yaml").read_text())
 SOURCED = [e["name"] for e in COURSE["notebooks"] if (ROOT / "course" / "src" / f"{e['name']}.py").exists()]
-AWS_LINK = re.compile(r"https://(?:docs\.aws\.amazon\.com|repost\.aws)/[^\s)>`\"'\]\\]*")
+AWS_LINK = re.compile(r"https://(?:docs\.aws\.amazon\.com|repost\.aws)/[^\s)<>`\"'\]\\]*")
 MAX_IGNORED = 3
 
 _spec = importlib.util.spec_from_file_location("build_notebooks", ROOT / "scripts" / "build-notebooks.py")
