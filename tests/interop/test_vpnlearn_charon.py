@@ -286,9 +286,6 @@ def test_keys_equal_charons_after_rekeys(netpair: NetPair, charon_b: Charon, wdi
     assert proc.stdout.count("1/1 replies") == 3
 
 
-@pytest.mark.xfail(reason="vpnlearn.ike (core): the IKE SA rekey offers the first DH group of the proposal "
-                          "instead of the negotiated one, and does not retry after INVALID_KE_PAYLOAD in "
-                          "CREATE_CHILD_SA (RFC 7296 §1.3, §2.18)", strict=False)
 def test_ike_rekey_after_invalid_ke_retry(netpair: NetPair, charon_b: Charon) -> None:
     charon_b.load(charon_responder_conn(netpair, ike="aes128gcm16-prfsha256-x25519", esp="aes128gcm16"))
     proc = vl_initiate(netpair, "--ping", INNER_B, "--ping-source", INNER_A, "--count", "1", "--rekey-ike",
