@@ -362,13 +362,18 @@ print(fabric.can_reach("vpc-0eu", "172.16.1.10").explain())
 #
 # ## 7. Remote staff: Client VPN (R7)
 # A **Client VPN** endpoint in us-app, associated with a subnet in each of two Availability Zones
-# (so one AZ can fail), with **split tunnel** on: laptops get only the routes of the endpoint, and
-# their Internet traffic stays local
-# ([split tunnel](https://docs.aws.amazon.com/vpn/latest/clientvpn-admin/split-tunnel-vpn.html)).
+# (each associated subnet must be in a different AZ, and AWS recommends at least two for redundancy:
+# [target networks](https://docs.aws.amazon.com/vpn/latest/clientvpn-admin/cvpn-working-target.html)),
+# with **split tunnel** on: laptops get only the endpoint's routes, and their Internet traffic stays
+# local ([split tunnel](https://docs.aws.amazon.com/vpn/latest/clientvpn-admin/split-tunnel-vpn.html)).
 # Users sign in through the company's SAML identity provider, so rules can name groups
 # ([authorization rules](https://docs.aws.amazon.com/vpn/latest/clientvpn-admin/cvpn-working-rules.html)).
-# A route to Chicago's prefix through the associated subnets sends IT's traffic on, through the VPC's
-# route table and the VGW.
+#
+# A route to Chicago's prefix through the associated subnets sends IT's traffic on into the VPC; from
+# there the subnets' route table (with the propagated route to the VGW from section 2) takes it to
+# Chicago. The endpoint translates the laptop's source address to the address of its network
+# interface in the subnet ([how Client VPN works](https://docs.aws.amazon.com/vpn/latest/clientvpn-admin/what-is.html)),
+# so Chicago answers to an address inside 10.10.0.0/16, which it already routes back through the VPN.
 
 # %%
 from vpnlearn.aws.clientvpn import AuthenticationOption, ClientVpnEndpoint
@@ -515,9 +520,15 @@ check_design(MY_DESIGN)
 # | R7 remote staff | Client VPN, split tunnel, group rules | `ClientVpnEndpoint.access`, `validate` |
 #
 # ## Quiz
-# Ten questions, drawn from every topic of the course.
+# The capstone bank mixes every topic of the course. `quiz("capstone", n=10)` alone would give its
+# first ten questions: two from each of the first five topics, all about the protocols. The ten below
+# are picked from the same bank to match what you just designed: tunnels and lifetimes, the VGW's
+# path choice, CloudHub, ECMP, peering, Client VPN, and how a peer notices the other is gone. For
+# another mix, try `quiz("capstone", n=22, seed=1)`.
 
 # %%
 from vpnlearn.quiz import quiz
 
-quiz("capstone", n=10)
+quiz("capstone", n=10, ids=["s2s-two-tunnels", "sa-aws-phase2-equals-phase1", "route-as-path",
+                            "route-vgw-one-tunnel", "hub-redundant-same-site", "hub-same-asn", "route-ecmp",
+                            "v2v-edge-to-edge", "cvpn-client-cidr-overlap", "ikev2-liveness"])
