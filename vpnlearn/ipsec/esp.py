@@ -75,12 +75,14 @@ _MAX_PAD = 255
 class _AeadEngine:
     """AES-GCM (RFC 4106) or ChaCha20-Poly1305 (RFC 7634): nonce = salt || IV."""
 
-    __slots__ = ("_aead", "_key", "_short", "align", "decrypt", "encrypt", "fast", "icv_len", "iv_len",
-                 "salt")
+    __slots__ = ("_aead", "_key", "_short", "aead", "align", "decrypt", "encrypt", "esn", "fast", "icv_len",
+                 "iv_len", "overhead", "salt", "seq_max", "spi")
 
     def __init__(self, sa: SecurityAssociation) -> None:
         alg = sa.encryption
         assert alg is not None
+        _snapshot(self, sa)
+        self.aead = True
         key, self.salt = sa.enc_key[:alg.key_bytes], sa.enc_key[alg.key_bytes:]
         self._key = key
         self.icv_len = alg.icv_bytes
@@ -96,6 +98,7 @@ class _AeadEngine:
         self.fast = not self._short      # seal/open may call encrypt/decrypt directly
         self.encrypt = self._aead.encrypt
         self.decrypt = self._aead.decrypt
+        self.overhead = 8 + self.iv_len + self.icv_len
 
     def seal(self, aad: bytes, iv: bytes, plaintext: bytes, seq_high: bytes) -> bytes:
         del seq_high  # already in the AAD (RFC 4106 §5, RFC 7634 §2.1)
@@ -118,12 +121,14 @@ class _AeadEngine:
 class _CbcEngine:
     """AES-CBC with an explicit IV (RFC 3602) and a truncated HMAC ICV (RFC 4868, RFC 2404)."""
 
-    __slots__ = ("_aes", "_hash", "_ikey", "align", "icv_len", "iv_len")
+    __slots__ = ("_aes", "_hash", "_ikey", "align", "esn", "icv_len", "iv_len", "overhead", "seq_max", "spi")
+    aead = False
     fast = False
 
     def __init__(self, sa: SecurityAssociation) -> None:
         alg = sa.encryption
         assert alg is not None
+        _snapshot(self, sa)
         self._aes = algorithms.AES(sa.enc_key)
         self.iv_len = alg.iv_bytes
         self.align = alg.esp_pad_align
@@ -131,6 +136,7 @@ class _CbcEngine:
         self._ikey = sa.integ_key
         self._hash = integ.hash_name if integ is not None else ""
         self.icv_len = integ.icv_bytes if integ is not None else 0
+        self.overhead = 8 + self.iv_len + self.icv_len
 
     def icv(self, authenticated: bytes, seq_high: bytes) -> bytes:
         # The same as vpnlearn.crypto.prf.integrity_icv (tests check it), minus its per-call checks:
@@ -153,6 +159,17 @@ class _CbcEngine:
             ct = body
         dec = Cipher(self._aes, modes.CBC(iv)).decryptor()
         return dec.update(ct) + dec.finalize()
+
+
+def _snapshot(eng: _AeadEngine | _CbcEngine, sa: SecurityAssociation) -> None:
+    """Copy the SA's fixed parameters into its engine, so the per-packet path reads one object.
+
+    Like the keys, they are fixed when the SA is made (the constructor validated them); only the
+    counters, the sequence number and the replay window change per packet, and those stay on the SA.
+    """
+    eng.spi = sa.spi
+    eng.esn = sa.esn
+    eng.seq_max = sa.seq_max
 
 
 def _engine(sa: SecurityAssociation) -> _AeadEngine | _CbcEngine:
@@ -233,6 +250,13 @@ class ESPPacket(NamedTuple):
 
 
 _new_packet = tuple.__new__     # builds an ESPPacket from a tuple of its fields, in field order
+_OUTBOUND, _INBOUND = Direction.OUTBOUND, Direction.INBOUND
+
+# Padding (RFC 4303 §2.4) is 1, 2, 3, ...; the ESP trailer is the padding, then Pad Length, then
+# Next Header. Both tables are built once so the per-packet path only indexes them.
+_PADDING = tuple(bytes(range(1, n + 1)) for n in range(_MAX_PAD + 1))
+_PAD_AND_LENGTH = tuple(p + bytes((len(p),)) for p in _PADDING)     # Padding || Pad Length
+_BYTE = tuple(bytes((b,)) for b in range(256))                       # Next Header
 
 
 def _aad(header: bytes, seq_high: bytes) -> bytes:
@@ -259,53 +283,53 @@ def seal(
     adds that many more padding bytes (a multiple of the alignment) to hide the payload length.
     Raises :class:`~vpnlearn.errors.LifetimeExpired` once a hard lifetime is reached.
     """
+    # This runs for every packet: it reads the SA's fixed parameters from its engine (built once,
+    # see _engine) and keeps the work around the cipher call to a few operations.
     eng = sa._crypto or _engine(sa)
-    if sa.direction is not Direction.OUTBOUND:
+    if sa.direction is not _OUTBOUND:
         raise ConfigError(f"SA 0x{sa.spi:08x} is inbound: seal with the outbound SA (sa.peer() of it)")
     if now is not None or sa._expired is not None:
         sa.check_usable(now)
     if not 0 <= next_header <= 255:
         raise ConfigError(f"Next Header {next_header} does not fit in one byte (RFC 4303 §2.6)")
-    if seq is None:                       # sa.next_seq(), inlined: this is the per-packet path
+    if seq is None:                       # sa.next_seq(), inlined
         seq = sa.seq + 1
-        if seq > (_MAX64 if sa.esn else _LOW):
+        if seq > eng.seq_max:
             sa.next_seq()                     # raises LifetimeExpired with the explanation
         sa.seq = seq
-    elif not 1 <= seq <= sa.seq_max:
-        raise ConfigError(f"sequence number {seq} is outside 1..{sa.seq_max}")
+    elif not 1 <= seq <= eng.seq_max:
+        raise ConfigError(f"sequence number {seq} is outside 1..{eng.seq_max}")
     align = eng.align
-    pad_len = (-(len(payload) + 2)) % align
+    pad_len = (-2 - len(payload)) % align     # < align <= 16: always fits the 1-byte Pad Length
     if extra_padding:
         if extra_padding < 0 or extra_padding % align:
             raise ConfigError(f"extra_padding {extra_padding} must be a non-negative multiple of {align}")
         pad_len += extra_padding
-    if pad_len > _MAX_PAD:
-        raise ConfigError(f"{pad_len} padding bytes do not fit the 1-byte Pad Length (RFC 4303 §2.5)")
-    header = _HDR.pack(sa.spi, seq & _LOW)
-    seq_high = _HIGH.pack(seq >> 32) if sa.esn else b""
-    aead = isinstance(eng, _AeadEngine)
+        if pad_len > _MAX_PAD:
+            raise ConfigError(f"{pad_len} padding bytes do not fit the 1-byte Pad Length (RFC 4303 §2.5)")
+    header = _HDR.pack(eng.spi, seq & _LOW)
+    seq_high = _HIGH.pack(seq >> 32) if eng.esn else b""
     if iv is None:
-        iv = (seq.to_bytes(8, "big") if aead
+        iv = (seq.to_bytes(8, "big") if eng.aead
               else resolve(rng if rng is not None else sa.rng).random_bytes(eng.iv_len))
     elif len(iv) != eng.iv_len:
         raise ConfigError(f"IV must be {eng.iv_len} bytes for {sa.suite_name}, not {len(iv)}")
-    plaintext = b"".join((payload, _PADDING[pad_len], bytes((pad_len, next_header))))
-    if aead:
-        aad = _aad(header, seq_high) if seq_high else header
-        body = eng.encrypt(eng.salt + iv, plaintext, aad) if eng.fast else eng.seal(aad, iv, plaintext, b"")
+    plaintext = b"".join((payload, _PAD_AND_LENGTH[pad_len], _BYTE[next_header]))
+    if eng.fast:          # an AEAD with its full tag: one call does it all
+        body = eng.encrypt(eng.salt + iv, plaintext, _aad(header, seq_high) if seq_high else header)
+    elif eng.aead:
+        body = eng.seal(_aad(header, seq_high) if seq_high else header, iv, plaintext, b"")
     else:
         body = eng.seal(header, iv, plaintext, seq_high)
-    if sa._count_only:
+    if sa._count_only:    # sa.record(), inlined when there is no packet or byte lifetime to check
         counters = sa.counters
         counters.packets += 1
         counters.bytes += len(payload)
     else:
         sa.record(len(payload))
-    return _new_packet(ESPPacket, (header + iv + body, sa.spi, seq, sa.esn, iv, payload, pad_len,
-                                   next_header, eng.icv_len, eng.icv_len > 0))
-
-
-_PADDING = tuple(bytes(range(1, n + 1)) for n in range(_MAX_PAD + 1))
+    icv_len = eng.icv_len
+    return _new_packet(ESPPacket, (b"".join((header, iv, body)), eng.spi, seq, eng.esn, iv, payload,
+                                   pad_len, next_header, icv_len, icv_len > 0))
 
 
 def open(  # esp.open(sa, data): shadows the builtin inside this module only, on purpose
@@ -323,8 +347,9 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
     ESP packet starts in the enclosing packet), :class:`ReplayError`, :class:`AuthenticationError`
     (never contains plaintext) and :class:`LifetimeExpired`.
     """
+    # The per-packet path, kept lean as in seal(); the error branches below are the slow ones.
     eng = sa._crypto or _engine(sa)
-    if sa.direction is not Direction.INBOUND:
+    if sa.direction is not _INBOUND:
         raise ConfigError(f"SA 0x{sa.spi:08x} is outbound: open with the inbound SA (sa.peer() of it)")
     if now is not None or sa._expired is not None:
         sa.check_usable(now)
@@ -338,14 +363,15 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
         raise ParseError(f"truncated: an ESP header needs 8 bytes, have {n}", what="ESP header",
                          field=field, offset=offset + (0 if n < 4 else 4))
     spi, seq_low = _HDR.unpack_from(data)
-    if spi != sa.spi:
+    if spi != eng.spi:
         counters.parse_errors += 1
-        raise ParseError(f"SPI 0x{spi:08x} does not belong to this SA (0x{sa.spi:08x})",
+        raise ParseError(f"SPI 0x{spi:08x} does not belong to this SA (0x{eng.spi:08x})",
                          what="ESP header", field="SPI", offset=offset)
-    ivn, icvn = eng.iv_len, eng.icv_len
-    body_len = n - 8 - ivn - icvn
+    ivn = eng.iv_len
+    body_len = n - eng.overhead            # the encrypted part: n - (header, IV and ICV)
     if body_len < 0:
         counters.parse_errors += 1
+        icvn = eng.icv_len
         field, where = ("IV", 8) if n < 8 + ivn else ("ICV", n)
         raise ParseError(f"truncated: {n} bytes cannot hold the {ivn}-byte IV and {icvn}-byte ICV of "
                          f"{sa.suite_name}", what="ESP packet", field=field, offset=offset + where)
@@ -356,7 +382,8 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
                          what="ESP packet", field="Payload Data", offset=offset + 8 + ivn)
     # 1. Sequence number against the replay window, before the ICV; nothing changes yet.
     replay = sa.replay
-    seq = replay.infer(seq_low) if sa.esn else seq_low
+    esn = eng.esn
+    seq = replay.infer(seq_low) if esn else seq_low
     if seq <= replay.top or seq <= 0:     # right of the window is always new: no check needed
         try:
             replay.check(seq)
@@ -365,17 +392,16 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
             raise ReplayError(f"{exc} [byte offset {offset + 4}]") from None
     # 2. ICV and decryption.
     header = data[:8]
-    seq_high = _HIGH.pack(seq >> 32) if sa.esn else b""
-    iv = data[8:8 + ivn]
+    seq_high = _HIGH.pack(seq >> 32) if esn else b""
+    start = 8 + ivn
+    iv = data[8:start]
     try:
-        if isinstance(eng, _AeadEngine):
-            aad = _aad(header, seq_high) if seq_high else header
-            if eng.fast:      # a memoryview: no copy of the ciphertext
-                plaintext = eng.decrypt(eng.salt + iv, memoryview(data)[8 + ivn:], aad)
-            else:
-                plaintext = eng.open(aad, iv, data[8 + ivn:], b"")
+        if eng.fast:      # an AEAD with its full tag: one call checks the tag and decrypts
+            plaintext = eng.decrypt(eng.salt + iv, data[start:], _aad(header, seq_high) if esn else header)
+        elif eng.aead:
+            plaintext = eng.open(_aad(header, seq_high) if esn else header, iv, data[start:], b"")
         else:
-            plaintext = eng.open(header, iv, data[8 + ivn:], seq_high)
+            plaintext = eng.open(header, iv, data[start:], seq_high)
     except InvalidTag:
         counters.auth_failures += 1
         raise AuthenticationError(
@@ -384,27 +410,28 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
     # 3. The trailer: Pad Length, Next Header, and the padding itself (RFC 4303 §2.4).
     pad_len = plaintext[-2]
     next_header = plaintext[-1]
-    plen = len(plaintext) - 2 - pad_len
+    plen = body_len - 2 - pad_len
     if plen < 0:
         counters.parse_errors += 1
-        raise ParseError(f"Pad Length {pad_len} is more than the {len(plaintext) - 2} bytes before it",
-                         what="ESP trailer", field="Pad Length", offset=offset + 8 + ivn + len(plaintext) - 2)
-    if pad_len and plaintext[plen:plen + pad_len] != _PADDING[pad_len]:
+        raise ParseError(f"Pad Length {pad_len} is more than the {body_len - 2} bytes before it",
+                         what="ESP trailer", field="Pad Length", offset=offset + start + body_len - 2)
+    if pad_len and not plaintext.startswith(_PADDING[pad_len], plen):
         counters.parse_errors += 1
         padding = plaintext[plen:plen + pad_len]
         bad = next(i for i in range(pad_len) if padding[i] != i + 1)
         raise ParseError(f"padding byte {bad + 1} of {pad_len} is not {bad + 1}: RFC 4303 §2.4 padding is "
                          "1, 2, 3, ...", what="ESP trailer", field="Padding",
-                         offset=offset + 8 + ivn + plen + bad)
+                         offset=offset + start + plen + bad)
     # 4. Only now: the window moves and the packet counts.
     replay._accept(seq)
-    payload = plaintext[:plen]
-    if sa._count_only:
+    if sa._count_only:    # sa.record(), inlined when there is no packet or byte lifetime to check
         counters.packets += 1
         counters.bytes += plen
     else:
         sa.record(plen)
-    return _new_packet(ESPPacket, (data, spi, seq, sa.esn, iv, payload, pad_len, next_header, icvn, icvn > 0))
+    icvn = eng.icv_len
+    return _new_packet(ESPPacket, (data, spi, seq, esn, iv, plaintext[:plen], pad_len, next_header, icvn,
+                                   icvn > 0))
 
 
 open_esp = open

@@ -114,18 +114,24 @@ class ReplayWindow:
 
     def _accept(self, seq: int) -> None:
         """Record ``seq``, already checked (the fast path ESP uses right after :meth:`check`)."""
-        words, n = self._words, self._nwords
-        block = seq >> 6
         top = self.top
         if seq > top:
-            entered = block - (top >> 6)         # words the window slides into: clear them
-            if entered >= n:
-                words[:] = [0] * n
-            else:
-                for b in range(block - entered + 1, block + 1):
-                    words[b % n] = 0
+            if seq >> 6 != top >> 6:             # into a new word: clear the words it slides into
+                self._slide(seq)
             self.top = seq
-        words[block % n] |= 1 << (seq & 63)
+        # The common case (the next packet in order, same word) is just this line: it runs per packet.
+        self._words[(seq >> 6) % self._nwords] |= 1 << (seq & 63)
+
+    def _slide(self, seq: int) -> None:
+        """Clear the words between the current top's and ``seq``'s (``seq`` > top, new word)."""
+        words, n = self._words, self._nwords
+        block = seq >> 6
+        entered = block - (self.top >> 6)        # words the window slides into
+        if entered >= n:
+            words[:] = [0] * n
+        else:
+            for b in range(block - entered + 1, block + 1):
+                words[b % n] = 0
 
     def seen(self, seq: int) -> bool:
         """True if ``seq`` is inside the window and was accepted (for drawing the window)."""
