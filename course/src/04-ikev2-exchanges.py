@@ -152,9 +152,9 @@ hexdump(msg3, message_spans(m3), "Message 3: IKE_AUTH request, as an eavesdroppe
 
 # %% [markdown]
 # The responder holds `SK_ei` and `SK_ai`, so it can open it. `open_message` checks the ICV and
-# decrypts. Inside: the initiator's identity (**IDi**), its **AUTH** (a MAC over message 1, `Nr` and
-# its ID, keyed from the PSK and `SK_pi`, §2.15), the CHILD_SA offer (**SA** with an ESP SPI), and
-# the traffic selectors **TSi**/**TSr**.
+# decrypts. Inside: the initiator's identity (**IDi**), its **AUTH** (§2.15: a MAC keyed from the
+# PSK over message 1, the responder's nonce `Nr` and `prf(SK_pi, IDi)`), the CHILD_SA offer (**SA**
+# with an ESP SPI), and the traffic selectors **TSi**/**TSr**.
 
 # %%
 from vpnlearn.ike.keys import sk_keys
@@ -325,9 +325,9 @@ report("initiator", ini, out)
 
 # %% [markdown]
 # **Break it: a corrupted SK payload.** Flip one bit in the ciphertext of message 3 on its way. The
-# responder's integrity check (the ICV) fails: RFC 7296 §2.21.2 says such a message is dropped
-# *without an answer*, because answering unauthenticated junk would help an attacker. The
-# initiator would retransmit the genuine message after its timer runs out.
+# responder's integrity check (the ICV of the SK payload, §3.14) fails, so it drops the message
+# *without an answer*: answering unauthenticated bytes would only help an attacker. The initiator
+# retransmits the genuine message when its timer runs out (§2.1).
 
 
 # %%
@@ -408,8 +408,10 @@ check_proposal(my_responder_proposal)
 #   `SK_d`. Both peers compute them; none is ever sent.
 # - Failures are answered with error notifies where the RFC says so (AUTHENTICATION_FAILED,
 #   NO_PROPOSAL_CHOSEN); tampered messages are dropped in silence; replays get the cached answer.
-# - AWS Site-to-Site VPN tunnels speak IKEv2 (or IKEv1, next notebook) with a PSK by default; see
-#   the [tunnel options](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html) for the
+# - AWS Site-to-Site VPN tunnels speak IKEv2 (or IKEv1, next notebook) and authenticate with a PSK
+#   by default, or with a certificate from AWS Private CA
+#   ([tunnel authentication](https://docs.aws.amazon.com/vpn/latest/s2svpn/vpn-tunnel-authentication-options.html));
+#   the [tunnel options](https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html) list the
 #   algorithms it accepts.
 #
 # ## Quiz

@@ -1105,6 +1105,8 @@ class IkeSession:
         assert p is not None
         self.pending = None
         errors = [n for n in msg.notifies() if n.is_error]
+        if self._invalid_ke_retry(p, errors, now, out):
+            return  # as for IKE_SA_INIT: an InvalidKeRetry event, not an error
         for n in errors:
             out.events.append(ev.ErrorNotifyReceived(n.type_name, EXCHANGE_NAMES.get(msg.exchange, "?")))
         if p.kind == "liveness":
@@ -1121,8 +1123,6 @@ class IkeSession:
             self.child_sas = []
             out.events.append(ev.IkeSaDeleted(self.spi_i, self.spi_r, False))
         elif p.kind in ("new child", "rekey child"):
-            if self._invalid_ke_retry(p, errors, now, out):
-                return
             if errors:
                 self._fail(out, errors[0].type_name, "the peer refused CREATE_CHILD_SA", fatal=False)
                 return
@@ -1147,8 +1147,6 @@ class IkeSession:
                 out.events.append(ev.ChildSaRekeyed(old.inbound_spi, child.inbound_spi))
                 out.extend(self.delete_child(now, old))
         elif p.kind == "rekey IKE":
-            if self._invalid_ke_retry(p, errors, now, out):
-                return
             if errors:
                 self._fail(out, errors[0].type_name, "the peer refused the IKE SA rekey", fatal=False)
                 return
@@ -1201,7 +1199,7 @@ class IkeSession:
         """
         notify = next((n for n in errors if n.type_name == "INVALID_KE_PAYLOAD"), None)
         dh = p.context.get("dh")
-        if notify is None or dh is None:
+        if notify is None or dh is None or p.kind not in ("new child", "rekey child", "rekey IKE"):
             return False
         ike = p.kind == "rekey IKE"
         suites = self.config.ike_suites if ike else self.config.esp_suites
