@@ -266,7 +266,8 @@ site_to_site_diagram(vpc_us, router, connections=US_CONNECTIONS, customer_gatewa
                      packet=("10.10.1.5", "172.16.1.10"), title="ISP A is down: the packet takes ISP B")
 
 # %% [markdown]
-# When ISP A comes back, its shorter AS_PATH wins again (R3). Bring the tunnels back up:
+# When ISP A comes back, the tunnels come UP, the BGP sessions inside them start again and Chicago A
+# advertises its prefix again; its shorter AS_PATH wins again (R3):
 
 # %%
 for tunnel in ("tunnel1", "tunnel2"):
