@@ -701,3 +701,45 @@ def test_create_child_invalid_ke_for_a_group_we_did_not_offer_fails() -> None:
     failures = [(e.notify, e.fatal) for e in of(got.events, ev.ProtocolFailure)]
     assert failures == [("INVALID_KE_PAYLOAD", False)]
     assert w.ini.state == State.ESTABLISHED and len(w.ini.child_sas) == 1
+
+
+# -- IkeConfig.force_encap: fake NAT detection so that ESP rides in UDP (RFC 7296 §2.23) ---------------
+
+
+@pytest.mark.parametrize("side", ["l", "r"])
+def test_force_encap_without_nat_puts_esp_in_udp(side: str) -> None:
+    from vpnlearn.ike.payloads import NOTIFY, Notify
+    from vpnlearn.ike.proposals import nat_hash
+
+    w = connect(*configs(**{f"force_encap_{side}": True}), seed=f"encap-{side}")
+    _assert_established(w)
+    # The forcing side's source hash matches no address; its destination hash is the real one.
+    sent = decode_message(w.log[0 if side == "l" else 1][1])
+    src = sent.first(Notify, type=NOTIFY["NAT_DETECTION_SOURCE_IP"]).data
+    dst = sent.first(Notify, type=NOTIFY["NAT_DETECTION_DESTINATION_IP"]).data
+    me, peer = ((w.a, w.b) if side == "l" else (w.b, w.a))
+    assert src != nat_hash(sent.spi_i, sent.spi_r, me)
+    assert dst == nat_hash(sent.spi_i, sent.spi_r, peer)
+    # Only the other side "detects" a NAT (in front of the forcing side); both move to 4500.
+    forcing, other = (w.events_i, w.events_r) if side == "l" else (w.events_r, w.events_i)
+    assert not of(forcing, ev.NatDetected)
+    assert [(e.local_behind_nat, e.remote_behind_nat) for e in of(other, ev.NatDetected)] == [(False, True)]
+    assert of(w.events_i, ev.SwitchToPort4500) and of(w.events_r, ev.SwitchToPort4500)
+    assert w.ini.port == 4500 and w.resp.port == 4500
+    ci, cr = w.ini.child_sas[0], w.resp.child_sas[0]
+    assert all(sa.udp_encap is not None for sa in (ci.outbound, ci.inbound, cr.outbound, cr.inbound))
+    _ping_both_ways(w)
+    # A CHILD_SA made over the rekeyed IKE SA is still UDP-encapsulated.
+    w.run(w.ini.rekey_ike(10.0), now=10.0)
+    w.run(w.ini.create_child(11.0), now=11.0)
+    assert len(w.ini.child_sas) == 2
+    assert w.ini.child_sas[1].outbound.udp_encap is not None
+    assert w.resp.child_sas[1].inbound.udp_encap is not None
+    _ping_both_ways(w)
+
+
+def test_force_encap_is_off_by_default() -> None:
+    left, right = configs()
+    assert not left.force_encap and not right.force_encap
+    w = connect(left, right, seed="encap-off")
+    assert w.ini.child_sas[0].outbound.udp_encap is None and w.ini.port == 500

@@ -27,6 +27,9 @@ class IkeConfig:
     for the peer. ``validation_time`` is the time certificates must be valid at (no clock is read;
     None skips the validity-period check). Proposals use strongSwan syntax; the first DH group of the
     first IKE proposal goes into KEi. An ESP proposal with a DH group asks for PFS in CREATE_CHILD_SA.
+    ``force_encap`` (default off) puts ESP in UDP 4500 even without a NAT, like strongSwan's
+    ``encap = yes``: our NAT_DETECTION_SOURCE_IP carries a random hash that never matches, so the
+    peer believes a NAT is in the way (RFC 7296 §2.23 lets a host fake NAT detection this way).
     """
 
     local_id: Identity
@@ -47,6 +50,7 @@ class IkeConfig:
     cookie_threshold: int = 10
     half_open_limit: int = 50
     initial_contact: bool = True
+    force_encap: bool = False
 
     def __post_init__(self) -> None:
         if self.psk is None and (self.certificate is None or self.private_key is None):

@@ -194,6 +194,7 @@ class IkeSession:
         self.last_response: tuple[int, bytes] | None = None
         self.last_request_raw = b""
         self.nat_local = self.nat_remote = False
+        self.nat_fake = False  # IkeConfig.force_encap: we faked a NAT so that ESP goes in UDP (§2.23)
         self._arrived: tuple[Address | None, Address | None] = (None, None)
         self._malformed: ParseError | None = None
         self.child_pending: dict = {}
@@ -277,8 +278,15 @@ class IkeSession:
         return raw
 
     def _nat_notifies(self) -> list[Payload]:
+        # force_encap (strongSwan's encap = yes): a source hash that matches no address makes the
+        # peer believe we are behind a NAT, so both sides put ESP in UDP (RFC 7296 §2.23).
+        source = (
+            self.rng.random_bytes(20)
+            if self.config.force_encap
+            else nat_hash(self.spi_i, self.spi_r, self.local)
+        )
         return [
-            Notify(NOTIFY["NAT_DETECTION_SOURCE_IP"], nat_hash(self.spi_i, self.spi_r, self.local)),
+            Notify(NOTIFY["NAT_DETECTION_SOURCE_IP"], source),
             Notify(NOTIFY["NAT_DETECTION_DESTINATION_IP"], nat_hash(self.spi_i, self.spi_r, self.remote)),
         ]
 
@@ -290,11 +298,12 @@ class IkeSession:
         # The peer's source hash must match the address we see it at; its destination hash ours.
         self.nat_remote = nat_hash(msg.spi_i, msg.spi_r, self.remote) not in src
         self.nat_local = nat_hash(msg.spi_i, msg.spi_r, self.local) not in dst
+        self.nat_fake = self.config.force_encap  # the peer supports NAT-T: our fake NAT counts
         if self.nat_local or self.nat_remote:
             out.events.append(ev.NatDetected(self.nat_local, self.nat_remote))
-            if self.port != 4500:
-                self.port = 4500
-                out.events.append(ev.SwitchToPort4500())
+        if (self.nat_local or self.nat_remote or self.nat_fake) and self.port != 4500:
+            self.port = 4500
+            out.events.append(ev.SwitchToPort4500())
 
     def _fail(
         self,
@@ -777,7 +786,7 @@ class IkeSession:
             "created": child.created,
         }
         encap_out = encap_in = None
-        if self.nat_local or self.nat_remote:  # ESP in UDP (RFC 3948) on the IKE ports, §2.23
+        if self.nat_local or self.nat_remote or self.nat_fake:  # ESP in UDP (RFC 3948), §2.23
             from vpnlearn.ipsec.natt import UdpEncap
 
             encap_out = UdpEncap(src_port=self.local[1], dst_port=self.remote[1])
@@ -1055,6 +1064,7 @@ class IkeSession:
         new.child_sas = self.child_sas
         new.transcript = self.transcript
         new.port = self.port
+        new.nat_local, new.nat_remote, new.nat_fake = self.nat_local, self.nat_remote, self.nat_fake
         new.peer_id, new.auth_method = self.peer_id, self.auth_method
         new.created = now
         new.ike_sa = IkeSa(spi_i, spi_r, chosen, keys, ni, nr, initiator)
@@ -1257,7 +1267,8 @@ class IkeSession:
         try:
             opened = open_message(msg, self._sk_in())
             local, remote = self._arrived
-            if (self.nat_local or self.nat_remote) and remote is not None and local is not None:
+            nat = self.nat_local or self.nat_remote or self.nat_fake
+            if nat and remote is not None and local is not None:
                 self.remote, self.local = remote, local  # §2.23: follow the NAT mapping
             return opened
         except AuthenticationError as exc:
