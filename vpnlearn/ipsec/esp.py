@@ -75,8 +75,8 @@ _MAX_PAD = 255
 class _AeadEngine:
     """AES-GCM (RFC 4106) or ChaCha20-Poly1305 (RFC 7634): nonce = salt || IV."""
 
-    __slots__ = ("_aead", "_key", "_short", "aead", "align", "decrypt", "encrypt", "esn", "fast", "icv_len",
-                 "iv_len", "overhead", "salt", "seq_max", "spi")
+    __slots__ = ("_aead", "_key", "_short", "aead", "align", "decrypt", "encrypt", "esn", "fast", "has_icv",
+                 "icv_len", "iv_len", "overhead", "salt", "seq_max", "spi", "start")
 
     def __init__(self, sa: SecurityAssociation) -> None:
         alg = sa.encryption
@@ -95,10 +95,12 @@ class _AeadEngine:
         else:  # pragma: no cover - the suite table has no other AEAD
             raise ConfigError(f"no AEAD engine for {alg.name}")
         self._short = alg.cipher == "aes-gcm" and self.icv_len != 16   # truncated GCM tag (8 or 12)
-        self.fast = not self._short      # seal/open may call encrypt/decrypt directly
+        # The common case: a full tag and no ESN, so the AAD is the 8-byte ESP header itself and
+        # seal/open call encrypt/decrypt directly.
+        self.fast = not self._short and not self.esn
         self.encrypt = self._aead.encrypt
         self.decrypt = self._aead.decrypt
-        self.overhead = 8 + self.iv_len + self.icv_len
+        _sizes(self)
 
     def seal(self, aad: bytes, iv: bytes, plaintext: bytes, seq_high: bytes) -> bytes:
         del seq_high  # already in the AAD (RFC 4106 §5, RFC 7634 §2.1)
@@ -121,7 +123,8 @@ class _AeadEngine:
 class _CbcEngine:
     """AES-CBC with an explicit IV (RFC 3602) and a truncated HMAC ICV (RFC 4868, RFC 2404)."""
 
-    __slots__ = ("_aes", "_hash", "_ikey", "align", "esn", "icv_len", "iv_len", "overhead", "seq_max", "spi")
+    __slots__ = ("_aes", "_hash", "_ikey", "align", "esn", "has_icv", "icv_len", "iv_len", "overhead",
+                 "seq_max", "spi", "start")
     aead = False
     fast = False
 
@@ -136,7 +139,7 @@ class _CbcEngine:
         self._ikey = sa.integ_key
         self._hash = integ.hash_name if integ is not None else ""
         self.icv_len = integ.icv_bytes if integ is not None else 0
-        self.overhead = 8 + self.iv_len + self.icv_len
+        _sizes(self)
 
     def icv(self, authenticated: bytes, seq_high: bytes) -> bytes:
         # The same as vpnlearn.crypto.prf.integrity_icv (tests check it), minus its per-call checks:
@@ -170,6 +173,13 @@ def _snapshot(eng: _AeadEngine | _CbcEngine, sa: SecurityAssociation) -> None:
     eng.spi = sa.spi
     eng.esn = sa.esn
     eng.seq_max = sa.seq_max
+
+
+def _sizes(eng: _AeadEngine | _CbcEngine) -> None:
+    """Byte counts the per-packet path needs, from the IV and ICV lengths."""
+    eng.start = 8 + eng.iv_len                       # where the encrypted part starts
+    eng.overhead = eng.start + eng.icv_len           # header + IV + ICV
+    eng.has_icv = eng.icv_len > 0
 
 
 def _engine(sa: SecurityAssociation) -> _AeadEngine | _CbcEngine:
@@ -308,28 +318,28 @@ def seal(
         if pad_len > _MAX_PAD:
             raise ConfigError(f"{pad_len} padding bytes do not fit the 1-byte Pad Length (RFC 4303 §2.5)")
     header = _HDR.pack(eng.spi, seq & _LOW)
-    seq_high = _HIGH.pack(seq >> 32) if eng.esn else b""
     if iv is None:
         iv = (seq.to_bytes(8, "big") if eng.aead
               else resolve(rng if rng is not None else sa.rng).random_bytes(eng.iv_len))
     elif len(iv) != eng.iv_len:
         raise ConfigError(f"IV must be {eng.iv_len} bytes for {sa.suite_name}, not {len(iv)}")
     plaintext = b"".join((payload, _PAD_AND_LENGTH[pad_len], _BYTE[next_header]))
-    if eng.fast:          # an AEAD with its full tag: one call does it all
-        body = eng.encrypt(eng.salt + iv, plaintext, _aad(header, seq_high) if seq_high else header)
-    elif eng.aead:
-        body = eng.seal(_aad(header, seq_high) if seq_high else header, iv, plaintext, b"")
+    if eng.fast:          # AEAD, full tag, no ESN: the AAD is the header, one call does it all
+        body = eng.encrypt(eng.salt + iv, plaintext, header)
     else:
-        body = eng.seal(header, iv, plaintext, seq_high)
+        seq_high = _HIGH.pack(seq >> 32) if eng.esn else b""
+        if eng.aead:
+            body = eng.seal(_aad(header, seq_high) if seq_high else header, iv, plaintext, b"")
+        else:
+            body = eng.seal(header, iv, plaintext, seq_high)
     if sa._count_only:    # sa.record(), inlined when there is no packet or byte lifetime to check
         counters = sa.counters
         counters.packets += 1
         counters.bytes += len(payload)
     else:
         sa.record(len(payload))
-    icv_len = eng.icv_len
     return _new_packet(ESPPacket, (b"".join((header, iv, body)), eng.spi, seq, eng.esn, iv, payload,
-                                   pad_len, next_header, icv_len, icv_len > 0))
+                                   pad_len, next_header, eng.icv_len, eng.has_icv))
 
 
 def open(  # esp.open(sa, data): shadows the builtin inside this module only, on purpose
@@ -367,16 +377,14 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
         counters.parse_errors += 1
         raise ParseError(f"SPI 0x{spi:08x} does not belong to this SA (0x{eng.spi:08x})",
                          what="ESP header", field="SPI", offset=offset)
-    ivn = eng.iv_len
     body_len = n - eng.overhead            # the encrypted part: n - (header, IV and ICV)
-    if body_len < 0:
-        counters.parse_errors += 1
-        icvn = eng.icv_len
-        field, where = ("IV", 8) if n < 8 + ivn else ("ICV", n)
-        raise ParseError(f"truncated: {n} bytes cannot hold the {ivn}-byte IV and {icvn}-byte ICV of "
-                         f"{sa.suite_name}", what="ESP packet", field=field, offset=offset + where)
     if body_len < 2 or body_len % eng.align:
         counters.parse_errors += 1
+        ivn, icvn = eng.iv_len, eng.icv_len
+        if body_len < 0:
+            field, where = ("IV", 8) if n < 8 + ivn else ("ICV", n)
+            raise ParseError(f"truncated: {n} bytes cannot hold the {ivn}-byte IV and {icvn}-byte ICV of "
+                             f"{sa.suite_name}", what="ESP packet", field=field, offset=offset + where)
         raise ParseError(f"the encrypted part is {body_len} bytes: it must hold Pad Length and Next "
                          f"Header and be a multiple of {eng.align} (RFC 4303 §2.4)",
                          what="ESP packet", field="Payload Data", offset=offset + 8 + ivn)
@@ -391,17 +399,18 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
             counters.replay_drops += 1
             raise ReplayError(f"{exc} [byte offset {offset + 4}]") from None
     # 2. ICV and decryption.
-    header = data[:8]
-    seq_high = _HIGH.pack(seq >> 32) if esn else b""
-    start = 8 + ivn
+    start = eng.start
     iv = data[8:start]
     try:
-        if eng.fast:      # an AEAD with its full tag: one call checks the tag and decrypts
-            plaintext = eng.decrypt(eng.salt + iv, data[start:], _aad(header, seq_high) if esn else header)
-        elif eng.aead:
-            plaintext = eng.open(_aad(header, seq_high) if esn else header, iv, data[start:], b"")
+        if eng.fast:      # AEAD, full tag, no ESN: the AAD is the header, one call checks and decrypts
+            plaintext = eng.decrypt(eng.salt + iv, data[start:], data[:8])
         else:
-            plaintext = eng.open(header, iv, data[start:], seq_high)
+            header = data[:8]
+            seq_high = _HIGH.pack(seq >> 32) if esn else b""
+            if eng.aead:
+                plaintext = eng.open(_aad(header, seq_high) if esn else header, iv, data[start:], b"")
+            else:
+                plaintext = eng.open(header, iv, data[start:], seq_high)
     except InvalidTag:
         counters.auth_failures += 1
         raise AuthenticationError(
@@ -429,9 +438,8 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
         counters.bytes += plen
     else:
         sa.record(plen)
-    icvn = eng.icv_len
-    return _new_packet(ESPPacket, (data, spi, seq, esn, iv, plaintext[:plen], pad_len, next_header, icvn,
-                                   icvn > 0))
+    return _new_packet(ESPPacket, (data, spi, seq, esn, iv, plaintext[:plen], pad_len, next_header,
+                                   eng.icv_len, eng.has_icv))
 
 
 open_esp = open
