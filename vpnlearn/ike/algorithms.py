@@ -1,22 +1,28 @@
-"""The IKEv2 transforms this package negotiates: IANA IDs, strongSwan names, and their primitives.
+"""The IKEv2 layer over the project's one algorithm table, :mod:`vpnlearn.crypto.suites`.
 
-RFC 7296 §3.3.2 numbers the transform types (1 ENCR, 2 PRF, 3 INTEG, 4 DH, 5 ESN) and IANA's
-"IKEv2 Parameters" registry numbers the algorithms. Each algorithm here is one row of a table; a
-proposal string in strongSwan's syntax (``"aes128gcm16-prfsha256-x25519"``,
-``"aes256-sha256-modp2048"``) is parsed into those rows by :func:`parse_proposal`.
+Every algorithm fact (IANA transform IDs, key/IV/ICV sizes, strongSwan names, weak flags) is a row
+of ``suites``; this module adds only what IKE does with a row:
 
-The ciphers are ``cryptography``'s (AES-CBC, AES-GCM, ChaCha20-Poly1305); PRF, prf+, the truncated
-HMACs and every DH group (2, 5, 14-24, 31) come from the project's :mod:`vpnlearn.crypto` (``prf``,
-``dh``, ``suites``), so there is one table of DH groups. Private values are drawn from an ``rng``
-(:mod:`vpnlearn.rand`), so demos are repeatable.
+- transform-type numbers (RFC 7296 §3.3.2: 1 ENCR, 2 PRF, 3 INTEG, 4 DH, 5 ESN) and lookups by
+  (type, ID, Key Length attribute) that answer None for what a peer offers and we do not know;
+- the rows as IKE uses them: :class:`EncrAlgorithm` seals SK payloads (:func:`encrypt`,
+  :func:`decrypt`), :class:`PrfAlgorithm` is callable as prf and prf+ (RFC 7296 §2.13),
+  :class:`IntegAlgorithm` makes ICVs, :class:`DhGroup` makes key pairs. Each *is* its ``suites`` row
+  (a subclass, same fields) with these methods added; the arithmetic is :mod:`vpnlearn.crypto.prf`'s
+  and :mod:`vpnlearn.crypto.dh`'s, the ciphers are ``cryptography``'s;
+- :func:`parse_proposal`, which is :func:`vpnlearn.crypto.suites.parse_proposal` (strongSwan syntax,
+  ``"aes128gcm16-prfsha256-x25519"``) returning a :class:`Suite` of those rows.
 
-Weak choices that AWS still accepts (SHA-1, DH group 2 "modp1024", group 5) are here because a
-learner must see them; they carry ``weak=True``.
+The IKE layer offers the ``suites`` encryption rows its SK code can seal: AES-CBC, AES-GCM with a
+16-octet ICV and ChaCha20-Poly1305 (``cryptography``'s AESGCM makes 16-octet tags only). 3DES is
+known (``suites.REFUSED_ENCRYPTION``) only so that a peer's offer of it can be named and refused.
+Weak choices AWS still accepts (SHA-1, DH groups 2, 5, 22-24) keep ``weak=True`` from the table.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -24,7 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
 from vpnlearn.crypto import dh as crypto_dh
 from vpnlearn.crypto import prf as crypto_prf
-from vpnlearn.crypto import suites as crypto_suites
+from vpnlearn.crypto import suites
 from vpnlearn.errors import AuthenticationError, ConfigError
 from vpnlearn.rand import RandomSource
 
@@ -34,104 +40,81 @@ TRANSFORM_TYPE_NAMES = {ENCR: "ENCR", PRF: "PRF", INTEG: "INTEG", DH: "DH", ESN:
 # Transform attribute type 14 = Key Length (in bits), RFC 7296 §3.3.5.
 ATTR_KEY_LENGTH = 14
 
-_OUTPUT = {"sha1": 20, "sha256": 32, "sha384": 48, "sha512": 64}
 
+class EncrAlgorithm(suites.EncryptionAlg):
+    """An ENCR transform (type 1): a row of ``suites.ENCRYPTION`` as the SK payload uses it.
 
-@dataclass(frozen=True)
-class EncrAlgorithm:
-    """An ENCR transform (RFC 7296 §3.3.2 type 1). AEAD ciphers (GCM, ChaCha20-Poly1305) need no INTEG.
-
-    ``key_bits`` is the cipher key; AEADs in IKE/ESP take ``salt_len`` more key bytes as the nonce
-    salt (RFC 5282 §7, RFC 7634 §2). ``iv_len`` is the explicit IV carried in each SK/ESP payload.
+    AEADs (GCM, ChaCha20-Poly1305) need no INTEG; their key material carries ``salt_bytes`` more
+    bytes, the nonce salt (RFC 5282 §7, RFC 7634 §2). ``iv_bytes`` is the explicit IV in each SK payload.
     """
-
-    name: str
-    transform_id: int
-    key_bits: int
-    iv_len: int
-    block_size: int
-    aead: bool = False
-    icv_len: int = 0
-    salt_len: int = 0
-    needs_key_length_attr: bool = True
-    weak: bool = False
-    rfc: str = ""
 
     @property
     def key_len(self) -> int:
-        """Key material to take from prf+ (bytes), salt included for AEADs."""
-        return self.key_bits // 8 + self.salt_len
-
-
-@dataclass(frozen=True)
-class PrfAlgorithm:
-    """A PRF transform (type 2): HMAC with a hash; its output length is the preferred key length."""
-
-    name: str
-    transform_id: int
-    hash_name: str
-    weak: bool = False
-    rfc: str = "RFC 7296 §3.3.2, RFC 4868"
+        """Key material to take from prf+ (bytes), salt included for AEADs (``keymat_bytes``)."""
+        return self.keymat_bytes
 
     @property
-    def output_len(self) -> int:
-        return _OUTPUT[self.hash_name]
+    def sk_pad_align(self) -> int:
+        """What inner payloads + Padding + Pad Length fill a multiple of in an SK payload (§3.14).
+
+        RFC 7296 asks for the cipher's block size (``block_bytes``: 16 for AES-CBC, 1 for the AEADs).
+        For AES-GCM this package has always padded to ESP's 4-octet alignment (``esp_pad_align``,
+        RFC 4303 §2.4), which a receiver accepts as well (any multiple of the block size does); the
+        choice only changes how much padding is sent.
+        """
+        return self.esp_pad_align if self.cipher == "aes-gcm" else self.block_bytes
+
+
+class PrfAlgorithm(suites.PrfAlg):
+    """A PRF transform (type 2): a row of ``suites.PRF``, callable as prf(K, S), with :meth:`plus`."""
 
     @property
     def key_len(self) -> int:
         """SK_d, SK_pi and SK_pr are as long as the PRF's preferred key (its output), §2.14."""
-        return self.output_len
+        return self.key_bytes
 
     def __call__(self, key: bytes, data: bytes) -> bytes:
         """prf(K, S) of RFC 7296 §2.13 (:func:`vpnlearn.crypto.prf.prf`)."""
-        return crypto_prf.prf(self.transform_id, key, data)
+        return crypto_prf.prf(self, key, data)
 
     def plus(self, key: bytes, seed: bytes, length: int) -> bytes:
         """prf+(K, S) of RFC 7296 §2.13: T1 | T2 | ... with Tn = prf(K, Tn-1 | S | n)."""
-        return crypto_prf.prf_plus(self.transform_id, key, seed, length)
+        return crypto_prf.prf_plus(self, key, seed, length)
 
 
-@dataclass(frozen=True)
-class IntegAlgorithm:
-    """An INTEG transform (type 3): HMAC truncated to ``icv_len`` bytes (RFC 4868, RFC 2404)."""
+class IntegAlgorithm(suites.IntegrityAlg):
+    """An INTEG transform (type 3): a row of ``suites.INTEGRITY``, HMAC truncated to ``icv_bytes``."""
 
-    name: str
-    transform_id: int
-    hash_name: str
-    key_len: int
-    icv_len: int
-    weak: bool = False
-    rfc: str = "RFC 4868"
+    @property
+    def key_len(self) -> int:
+        """SK_ai / SK_ar length in bytes (``key_bytes``)."""
+        return self.key_bytes
 
     def icv(self, key: bytes, data: bytes) -> bytes:
-        """HMAC truncated to ``icv_len`` (:func:`vpnlearn.crypto.prf.integrity_icv`)."""
-        return crypto_prf.integrity_icv(self.transform_id, key, data)
+        """HMAC truncated to ``icv_bytes`` (:func:`vpnlearn.crypto.prf.integrity_icv`)."""
+        return crypto_prf.integrity_icv(self, key, data)
 
 
-@dataclass(frozen=True)
-class DhGroup:
-    """A Diffie-Hellman group (transform type 4): a view of the project's DH table.
+class DhGroup(suites.DHGroup):
+    """A Diffie-Hellman group (transform type 4): a row of ``suites.DH_GROUPS`` that makes key pairs.
 
     The arithmetic, the KE payload formats (MODP: g^x padded to p; ECP: x | y, RFC 5903 §7;
     Curve25519: 32 bytes) and the checks of the peer's value are :mod:`vpnlearn.crypto.dh`'s.
-    ``kind`` is ``"modp"``, ``"ecp"`` or ``"curve25519"``.
     """
 
-    name: str
-    transform_id: int
-    kind: str
-    public_len: int
-    weak: bool = False
-    rfc: str = ""
+    @property
+    def transform_id(self) -> int:
+        """The Transform ID in a DH transform and the Group Num in a KE payload (the IANA number)."""
+        return self.number
 
     def generate(self, rng: RandomSource | None = None) -> DhPrivate:
         """A fresh private value drawn from ``rng``."""
-        key = crypto_dh.group(self.transform_id).generate(rng)
+        key = crypto_dh.group(self.number).generate(rng)
         return DhPrivate(self, key, key.public_bytes())
 
     def from_private(self, value: int | bytes) -> DhPrivate:
         """A private value given explicitly (test vectors such as RFC 5903 §8)."""
-        key = crypto_dh.group(self.transform_id).load_private(value)
+        key = crypto_dh.group(self.number).load_private(value)
         return DhPrivate(self, key, key.public_bytes())
 
 
@@ -151,60 +134,58 @@ class DhPrivate:
         return self.private.exchange(peer_public)  # type: ignore[attr-defined]
 
 
+R = TypeVar("R")
+K = TypeVar("K")
+
+
+def _as(cls: type[R], row: object, **changes: object) -> R:
+    """The ``suites`` row ``row`` as an instance of its IKE subclass ``cls`` (same field values)."""
+    values = {f.name: getattr(row, f.name) for f in fields(row)}  # type: ignore[arg-type]
+    return cls(**{**values, **changes})
+
+
+def _sk_can_seal(e: suites.EncryptionAlg) -> bool:
+    # cryptography's AESGCM makes and checks 16-octet tags only, so GCM with 8/12-octet ICVs is left out.
+    return e.cipher != "aes-gcm" or e.icv_bytes == 16
+
+
+def _ike_dh_name(g: suites.DHGroup) -> str:
+    # Group 31 keeps the name this package has always printed, "x25519" (RFC 7748's name; one of the
+    # row's aliases, and a strongSwan keyword like "curve25519").
+    return "x25519" if "x25519" in g.aliases else g.name
+
+
+# suites row -> its IKE form, per transform type.
+_ENCR = {e: _as(EncrAlgorithm, e) for e in suites.ENCRYPTION if _sk_can_seal(e)}
+_PRF = {p: _as(PrfAlgorithm, p) for p in suites.PRF}
+_INTEG = {i: _as(IntegAlgorithm, i) for i in suites.INTEGRITY}
+_DH = {g: _as(DhGroup, g, name=_ike_dh_name(g)) for g in suites.DH_GROUPS}
+
 ENCR_ALGORITHMS: tuple[EncrAlgorithm, ...] = (
-    EncrAlgorithm("aes128", 12, 128, 16, 16, rfc="RFC 3602"),
-    EncrAlgorithm("aes256", 12, 256, 16, 16, rfc="RFC 3602"),
-    EncrAlgorithm("aes128gcm16", 20, 128, 8, 4, aead=True, icv_len=16, salt_len=4, rfc="RFC 5282"),
-    EncrAlgorithm("aes256gcm16", 20, 256, 8, 4, aead=True, icv_len=16, salt_len=4, rfc="RFC 5282"),
-    EncrAlgorithm(
-        "chacha20poly1305",
-        28,
-        256,
-        8,
-        1,
-        aead=True,
-        icv_len=16,
-        salt_len=4,
-        needs_key_length_attr=False,
-        rfc="RFC 7634",
-    ),
-    # 3DES is listed only so that a proposal using it can be parsed and refused (AWS rejects it).
-    EncrAlgorithm("3des", 3, 192, 8, 8, needs_key_length_attr=False, weak=True, rfc="RFC 2451"),
+    *_ENCR.values(),
+    *(_as(EncrAlgorithm, e) for e in suites.REFUSED_ENCRYPTION),
 )
-PRF_ALGORITHMS: tuple[PrfAlgorithm, ...] = (
-    PrfAlgorithm("prfsha1", 2, "sha1", weak=True, rfc="RFC 2104"),
-    PrfAlgorithm("prfsha256", 5, "sha256"),
-    PrfAlgorithm("prfsha384", 6, "sha384"),
-    PrfAlgorithm("prfsha512", 7, "sha512"),
-)
-INTEG_ALGORITHMS: tuple[IntegAlgorithm, ...] = (
-    IntegAlgorithm("sha1", 2, "sha1", 20, 12, weak=True, rfc="RFC 2404"),
-    IntegAlgorithm("sha256", 12, "sha256", 32, 16),
-    IntegAlgorithm("sha384", 13, "sha384", 48, 24),
-    IntegAlgorithm("sha512", 14, "sha512", 64, 32),
-)
-DH_GROUPS: tuple[DhGroup, ...] = tuple(
-    DhGroup("x25519" if g.number == 31 else g.name, g.number, g.kind, g.ke_bytes, g.weak, g.rfc)
-    for g in crypto_suites.DH_GROUPS
-)
-_ALIASES = {
-    "curve25519": "x25519",
-    "aes128gcm128": "aes128gcm16",
-    "aes256gcm128": "aes256gcm16",
-    "sha2_256": "sha256",
-    "sha2_384": "sha384",
-    "sha2_512": "sha512",
-}
+PRF_ALGORITHMS: tuple[PrfAlgorithm, ...] = tuple(_PRF.values())
+INTEG_ALGORITHMS: tuple[IntegAlgorithm, ...] = tuple(_INTEG.values())
+DH_GROUPS: tuple[DhGroup, ...] = tuple(_DH.values())
+
+
+def _form(forms: dict[K, R], row: K, where: str) -> R:
+    """The IKE form of a ``suites`` row; ConfigError for a row the IKE layer cannot use."""
+    try:
+        return forms[row]
+    except KeyError:
+        raise ConfigError(f"{where}: {getattr(row, 'name', row)} is not supported by vpnlearn's IKE "
+                          "(its SK payload seals with 16-octet ICVs only)") from None
 
 
 def encr_by_id(transform_id: int, key_bits: int | None) -> EncrAlgorithm | None:
-    """The ENCR row for an IANA ID and Key Length attribute, or None if we do not know it."""
+    """The ENCR row for an IANA ID and Key Length attribute, or None if we do not know it.
+
+    Ciphers that take the attribute (``key_length_attr``) need it; fixed-length ones ignore it.
+    """
     for a in ENCR_ALGORITHMS:
-        if a.transform_id == transform_id and (
-            key_bits is None or not a.needs_key_length_attr or a.key_bits == key_bits
-        ):
-            if a.needs_key_length_attr and key_bits is None:
-                return None
+        if a.transform_id == transform_id and (not a.key_length_attr or a.key_bits == key_bits):
             return a
     return None
 
@@ -214,18 +195,12 @@ def by_id(ttype: int, transform_id: int, key_bits: int | None = None):
     if ttype == ENCR:
         return encr_by_id(transform_id, key_bits)
     table = {PRF: PRF_ALGORITHMS, INTEG: INTEG_ALGORITHMS, DH: DH_GROUPS}.get(ttype, ())
-    for a in table:
-        if a.transform_id == transform_id:
-            return a
-    return None
+    return next((a for a in table if a.transform_id == transform_id), None)
 
 
 def dh_group(group: int | str) -> DhGroup:
-    """A DH group by IANA number (19) or name ("ecp256")."""
-    for g in DH_GROUPS:
-        if group in (g.transform_id, g.name):
-            return g
-    raise ConfigError(f"unknown DH group {group!r}; known: {[g.name for g in DH_GROUPS]}")
+    """A DH group by IANA number (19) or any ``suites`` name ("ecp256", "x25519", "group14")."""
+    return _form(_DH, suites.dh_group(group), f"DH group {group!r}")
 
 
 @dataclass(frozen=True)
@@ -243,51 +218,21 @@ class Suite:
 def parse_proposal(text: str, *, ike: bool = True) -> Suite:
     """Parse a strongSwan proposal (``"aes128gcm16-prfsha256-x25519"``, ``"aes256-sha256-modp2048"``).
 
-    For IKE, an integrity algorithm without an explicit ``prf...`` implies the PRF on the same hash
-    (strongSwan's rule); an AEAD cipher must not be paired with an integrity algorithm. For ESP, the DH
-    group (if any) is the PFS group, and ESN defaults to "no ESN".
+    The parsing and its rules are :func:`vpnlearn.crypto.suites.parse_proposal`'s: for IKE, an
+    integrity algorithm without an explicit ``prf...`` implies the PRF on the same hash; an AEAD
+    cipher takes no integrity algorithm; 3DES is refused by name. For ESP, the DH group (if any) is
+    the PFS group, and ESN defaults to 0 (no ESN).
     """
-    encr, prf, integ, dh, esn = [], [], [], [], []
-    for raw in text.lower().split("-"):
-        tok = _ALIASES.get(raw, raw)
-        if not tok:
-            raise ConfigError(f"proposal {text!r}: empty algorithm name")
-        found = (
-            [a for a in ENCR_ALGORITHMS if a.name == tok]
-            or [a for a in PRF_ALGORITHMS if a.name == tok]
-            or [a for a in INTEG_ALGORITHMS if a.name == tok]
-            or [a for a in DH_GROUPS if a.name == tok]
-        )
-        if tok in ("esn", "noesn"):
-            esn.append(1 if tok == "esn" else 0)
-        elif not found:
-            raise ConfigError(f"proposal {text!r}: unknown algorithm {raw!r}")
-        else:
-            a = found[0]
-            {EncrAlgorithm: encr, PrfAlgorithm: prf, IntegAlgorithm: integ, DhGroup: dh}[type(a)].append(a)
-    if not encr:
-        raise ConfigError(f"proposal {text!r}: no encryption algorithm")
-    aead = [a.aead for a in encr]
-    if any(aead) and not all(aead):
-        raise ConfigError(f"proposal {text!r}: cannot mix AEAD and non-AEAD ciphers in one proposal")
-    if aead[0] and integ:
-        raise ConfigError(f"proposal {text!r}: an AEAD cipher takes no integrity algorithm")
-    if not aead[0] and not integ:
-        raise ConfigError(f"proposal {text!r}: a non-AEAD cipher needs an integrity algorithm")
-    if ike:
-        if not prf:
-            prf = [a for i in integ for a in PRF_ALGORITHMS if a.hash_name == i.hash_name]
-        if not prf:
-            raise ConfigError(f"proposal {text!r}: an IKE proposal needs a PRF (e.g. prfsha256)")
-        if not dh:
-            raise ConfigError(f"proposal {text!r}: an IKE proposal needs a DH group")
-        if esn:
-            raise ConfigError(f"proposal {text!r}: ESN is for ESP proposals")
-    else:
-        if prf:
-            raise ConfigError(f"proposal {text!r}: an ESP proposal has no PRF")
-        esn = esn or [0]
-    return Suite(tuple(encr), tuple(prf), tuple(integ), tuple(dh), tuple(esn), text)
+    p = suites.parse_proposal(text, "ike" if ike else "esp")
+    where = f"{p.kind} proposal {text!r}"
+    return Suite(
+        encr=tuple(_form(_ENCR, e, where) for e in p.encryption),
+        prf=tuple(_form(_PRF, a, where) for a in p.effective_prf),
+        integ=tuple(_form(_INTEG, i, where) for i in p.integrity),
+        dh=tuple(_form(_DH, g, where) for g in p.dh_groups),
+        esn=tuple(int(e) for e in p.esn),
+        text=text,
+    )
 
 
 @dataclass(frozen=True)
@@ -312,6 +257,18 @@ class Chosen:
 # --- SK payload / ESP style protection ------------------------------------------------------------
 
 
+def _aead(encr: EncrAlgorithm, key: bytes) -> tuple[AESGCM | ChaCha20Poly1305, bytes]:
+    """The AEAD object for the cipher key and the 4-byte salt that ends ``key`` (RFC 5282 §4, RFC 7634 §2)."""
+    k, salt = key[: -encr.salt_bytes], key[-encr.salt_bytes :]
+    return (ChaCha20Poly1305 if encr.cipher == "chacha20-poly1305" else AESGCM)(k), salt
+
+
+def _cbc(encr: EncrAlgorithm, key: bytes, iv: bytes, what: str) -> Cipher:
+    if encr.cipher != "aes-cbc":
+        raise ConfigError(f"{encr.name}: not available for {what} here")
+    return Cipher(algorithms.AES(key), modes.CBC(iv))
+
+
 def encrypt(encr: EncrAlgorithm, key: bytes, iv: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
     """Encrypt ``plaintext`` (already padded for CBC). AEADs return ciphertext | 16-byte tag.
 
@@ -319,25 +276,19 @@ def encrypt(encr: EncrAlgorithm, key: bytes, iv: bytes, plaintext: bytes, aad: b
     (RFC 5282 §4, RFC 7634 §2).
     """
     if encr.aead:
-        k, salt = key[: -encr.salt_len], key[-encr.salt_len :]
-        cls = ChaCha20Poly1305 if encr.transform_id == 28 else AESGCM
-        return cls(k).encrypt(salt + iv, plaintext, aad)
-    if encr.transform_id != 12:
-        raise ConfigError(f"{encr.name}: not available for encryption here")
-    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+        cipher, salt = _aead(encr, key)
+        return cipher.encrypt(salt + iv, plaintext, aad)
+    enc = _cbc(encr, key, iv, "encryption").encryptor()
     return enc.update(plaintext) + enc.finalize()
 
 
 def decrypt(encr: EncrAlgorithm, key: bytes, iv: bytes, ciphertext: bytes, aad: bytes = b"") -> bytes:
     """The inverse of :func:`encrypt`; a bad AEAD tag raises AuthenticationError."""
     if encr.aead:
-        k, salt = key[: -encr.salt_len], key[-encr.salt_len :]
-        cls = ChaCha20Poly1305 if encr.transform_id == 28 else AESGCM
+        cipher, salt = _aead(encr, key)
         try:
-            return cls(k).decrypt(salt + iv, ciphertext, aad)
+            return cipher.decrypt(salt + iv, ciphertext, aad)
         except InvalidTag as exc:
             raise AuthenticationError(f"{encr.name}: the ICV (tag) does not verify") from exc
-    if encr.transform_id != 12:
-        raise ConfigError(f"{encr.name}: not available for decryption here")
-    dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    dec = _cbc(encr, key, iv, "decryption").decryptor()
     return dec.update(ciphertext) + dec.finalize()

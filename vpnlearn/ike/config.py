@@ -58,12 +58,10 @@ class IkeConfig:
         if not self.ike_proposals or not self.esp_proposals:
             raise ConfigError("IkeConfig needs at least one IKE and one ESP proposal")
         for text, ike in [(p, True) for p in self.ike_proposals] + [(p, False) for p in self.esp_proposals]:
-            for e in alg.parse_proposal(text, ike=ike).encr:
-                if e.transform_id not in (12, 20, 28):
-                    # 3DES is in the table only so a peer's offer of it can be named and refused
-                    # (AWS answers "No Proposal Match Found", https://docs.aws.amazon.com/vpn/latest/
-                    # s2svpn/log-contents.html); we do not implement it.
-                    raise ConfigError(f"proposal {text!r}: {e.name} is not supported (AWS rejects it too)")
+            # Raises ConfigError for a bad proposal, and for 3DES, which is known only so that it can
+            # be named and refused (AWS answers "No Proposal Match Found", https://docs.aws.amazon.com/
+            # vpn/latest/s2svpn/log-contents.html; vpnlearn.crypto.suites.REFUSED_ENCRYPTION).
+            alg.parse_proposal(text, ike=ike)
         if not self.local_ts or not self.remote_ts:
             raise ConfigError("IkeConfig needs local_ts and remote_ts (traffic selectors)")
         if self.mode not in ("tunnel", "transport"):

@@ -94,7 +94,7 @@ class SkKeys:
 
     @property
     def icv_len(self) -> int:
-        return self.encr.icv_len if self.encr.aead else self.integ.icv_len  # type: ignore[union-attr]
+        return self.encr.icv_bytes if self.encr.aead else self.integ.icv_bytes  # type: ignore[union-attr]
 
 
 @dataclass
@@ -200,8 +200,8 @@ def encode_message(msg: Message, keys: SkKeys | None = None, rng: RandomSource |
     inner = encode_chain(msg.payloads)
     first = msg.payloads[0].TYPE if msg.payloads else PT_NONE
     encr = keys.encr
-    iv = resolve(rng).random_bytes(encr.iv_len)
-    pad_len = (-(len(inner) + 1)) % encr.block_size
+    iv = resolve(rng).random_bytes(encr.iv_bytes)
+    pad_len = (-(len(inner) + 1)) % encr.sk_pad_align
     plaintext = inner + bytes(pad_len) + bytes([pad_len])
     sk_len = 4 + len(iv) + len(plaintext) + keys.icv_len
     total = HEADER_LEN + sk_len
@@ -277,7 +277,7 @@ def open_message(msg: Message, keys: SkKeys) -> Message:
     encr = keys.encr
     raw = msg.raw
     body_start = sk.offset + 4
-    min_len = encr.iv_len + keys.icv_len + (1 if encr.aead else encr.block_size)
+    min_len = encr.iv_bytes + keys.icv_len + (1 if encr.aead else encr.block_bytes)
     if len(sk.data) < min_len:
         raise ParseError(
             f"{len(sk.data)} bytes is shorter than IV + one block + ICV ({min_len})",
@@ -285,21 +285,21 @@ def open_message(msg: Message, keys: SkKeys) -> Message:
             field="Payload Length",
             offset=sk.offset + 2,
         )
-    iv = sk.data[: encr.iv_len]
+    iv = sk.data[: encr.iv_bytes]
     if encr.aead:
-        plaintext = decrypt(encr, keys.sk_e, iv, sk.data[encr.iv_len :], aad=raw[:body_start])
+        plaintext = decrypt(encr, keys.sk_e, iv, sk.data[encr.iv_bytes :], aad=raw[:body_start])
     else:
         assert keys.integ is not None
         icv = raw[-keys.icv_len :]
         if not _hmac.compare_digest(keys.integ.icv(keys.sk_a, raw[: -keys.icv_len]), icv):
             raise AuthenticationError(f"SK payload: the integrity checksum does not verify ({keys.label})")
-        ct = sk.data[encr.iv_len : -keys.icv_len]
-        if len(ct) % encr.block_size:
+        ct = sk.data[encr.iv_bytes : -keys.icv_len]
+        if len(ct) % encr.block_bytes:
             raise ParseError(
                 f"ciphertext of {len(ct)} bytes is not a whole number of blocks",
                 what="SK payload",
                 field="Encrypted IKE Payloads",
-                offset=body_start + encr.iv_len,
+                offset=body_start + encr.iv_bytes,
             )
         plaintext = decrypt(encr, keys.sk_e, iv, ct)
     # From here on the message is authentic: a problem is the peer's syntax error (INVALID_SYNTAX),
@@ -311,7 +311,7 @@ def open_message(msg: Message, keys: SkKeys) -> Message:
                 f"Pad Length {pad_len} is longer than the decrypted data",
                 what="SK payload",
                 field="Pad Length",
-                offset=body_start + encr.iv_len + len(plaintext) - 1,
+                offset=body_start + encr.iv_bytes + len(plaintext) - 1,
             )
         inner = plaintext[: len(plaintext) - pad_len - 1]
         chain = decode_chain(inner, sk.first_inner, 0, len(inner), what="SK payload (decrypted)")

@@ -27,7 +27,7 @@ def suite_to_proposal(
 ) -> Proposal:
     """An SA payload proposal (§3.3.1) for a parsed strongSwan proposal."""
     ts: list[Transform] = [
-        Transform(alg.ENCR, e.transform_id, e.key_bits if e.needs_key_length_attr else None)
+        Transform(alg.ENCR, e.transform_id, e.key_bits if e.key_length_attr else None)
         for e in suite.encr
     ]
     ts += [Transform(alg.PRF, p.transform_id) for p in suite.prf]
