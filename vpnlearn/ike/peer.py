@@ -135,11 +135,17 @@ class Peer:
         return self._established().create_child(now, local_ts, remote_ts)
 
     def rekey_child(self, now: float, child: ChildSa) -> ev.Output:
-        """Replace ``child`` (REKEY_SA notify, §1.3.3); the old one is deleted when the new one is up."""
+        """Replace ``child`` (REKEY_SA notify, §1.3.3); the old one is deleted when the new one is up.
+
+        With PFS, KEi is in ``child``'s DH group; after INVALID_KE_PAYLOAD the request is repeated in
+        the group the responder names (an ``InvalidKeRetry`` event, §1.3)."""
         return self._established().create_child(now, rekey=child)
 
     def rekey_ike(self, now: float) -> ev.Output:
-        """Replace the IKE SA (§1.3.2); the CHILD_SAs move to the new one, the old one is deleted."""
+        """Replace the IKE SA (§1.3.2); the CHILD_SAs move to the new one, the old one is deleted.
+
+        KEi is in the DH group negotiated for the current IKE SA; after INVALID_KE_PAYLOAD the request
+        is repeated in the group the responder names (an ``InvalidKeRetry`` event, §1.3)."""
         out = self._established().rekey_ike(now)
         return out
 
