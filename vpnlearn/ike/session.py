@@ -1211,6 +1211,8 @@ class IkeSession:
         dh = p.context.get("dh")
         if notify is None or dh is None or p.kind not in ("new child", "rekey child", "rekey IKE"):
             return False
+        if self.state != State.ESTABLISHED:  # e.g. the peer rekeyed or deleted the IKE SA meanwhile
+            return False
         ike = p.kind == "rekey IKE"
         suites = self.config.ike_suites if ike else self.config.esp_suites
         sent = dh.group.transform_id
