@@ -141,22 +141,23 @@ class _CbcEngine:
         self.icv_len = integ.icv_bytes if integ is not None else 0
         _sizes(self)
 
-    def icv(self, authenticated: bytes, seq_high: bytes) -> bytes:
+    def icv(self, header: bytes, iv: bytes, ct: bytes, seq_high: bytes) -> bytes:
+        """Truncated HMAC over SPI .. Next Header, then the unsent ESN high bits (RFC 4303 §2.8)."""
         # The same as vpnlearn.crypto.prf.integrity_icv (tests check it), minus its per-call checks:
-        # this runs for every packet and the SA checked the key length once.
+        # this runs for every packet and the SA checked the key length once. One join: one copy.
         if not self.icv_len:
             return b""
-        return hmac.digest(self._ikey, authenticated + seq_high, self._hash)[:self.icv_len]
+        return hmac.digest(self._ikey, b"".join((header, iv, ct, seq_high)), self._hash)[:self.icv_len]
 
     def seal(self, aad: bytes, iv: bytes, plaintext: bytes, seq_high: bytes) -> bytes:
         enc = Cipher(self._aes, modes.CBC(iv)).encryptor()
         ct = enc.update(plaintext) + enc.finalize()
-        return ct + self.icv(aad + iv + ct, seq_high)
+        return ct + self.icv(aad, iv, ct, seq_high)
 
     def open(self, aad: bytes, iv: bytes, body: bytes, seq_high: bytes) -> bytes:
         if self.icv_len:
             ct, icv = body[:-self.icv_len], body[-self.icv_len:]
-            if not hmac.compare_digest(self.icv(aad + iv + ct, seq_high), icv):
+            if not hmac.compare_digest(self.icv(aad, iv, ct, seq_high), icv):
                 raise InvalidTag
         else:
             ct = body
@@ -310,7 +311,8 @@ def seal(
     elif not 1 <= seq <= eng.seq_max:
         raise ConfigError(f"sequence number {seq} is outside 1..{eng.seq_max}")
     align = eng.align
-    pad_len = (-2 - len(payload)) % align     # < align <= 16: always fits the 1-byte Pad Length
+    plen = len(payload)
+    pad_len = (-2 - plen) % align             # < align <= 16: always fits the 1-byte Pad Length
     if extra_padding:
         if extra_padding < 0 or extra_padding % align:
             raise ConfigError(f"extra_padding {extra_padding} must be a non-negative multiple of {align}")
@@ -335,9 +337,9 @@ def seal(
     if sa._count_only:    # sa.record(), inlined when there is no packet or byte lifetime to check
         counters = sa.counters
         counters.packets += 1
-        counters.bytes += len(payload)
+        counters.bytes += plen
     else:
-        sa.record(len(payload))
+        sa.record(plen)
     return _new_packet(ESPPacket, (b"".join((header, iv, body)), eng.spi, seq, eng.esn, iv, payload,
                                    pad_len, next_header, eng.icv_len, eng.has_icv))
 
@@ -425,7 +427,7 @@ def open(  # esp.open(sa, data): shadows the builtin inside this module only, on
         counters.parse_errors += 1
         raise ParseError(f"Pad Length {pad_len} is more than the {body_len - 2} bytes before it",
                          what="ESP trailer", field="Pad Length", offset=offset + start + body_len - 2)
-    if pad_len and not plaintext.startswith(_PADDING[pad_len], plen):
+    if pad_len and plaintext[plen:plen + pad_len] != _PADDING[pad_len]:
         counters.parse_errors += 1
         padding = plaintext[plen:plen + pad_len]
         bad = next(i for i in range(pad_len) if padding[i] != i + 1)
