@@ -212,6 +212,12 @@ findings_table(draft_findings, title="Findings in the draft")
 print(draft.locate(draft_findings[0].path))
 
 # %% [markdown]
+# The same checks work in a terminal, on your own exports (run from the `notebooks` folder):
+# `vpnlearn aws check data/draft-vpn-connection.json data/describe-customer-gateways.json
+# data/describe-vpn-gateways.json`. `vpnlearn aws diagram` and `vpnlearn aws simulate` draw and
+# simulate the same files (`--help` lists their options).
+
+# %% [markdown]
 # **Break it.** A file that is not even readable fails at import, before validation, with the file,
 # line and column (JSON syntax) or the JSON path (a value that cannot be read):
 
