@@ -157,3 +157,57 @@ def test_bad_input(net: SoftwareVpn) -> None:
         Monitor(net, {"rtb-a": "i-vpn1"}, failures_before_failover=0)
     with pytest.raises(ConfigError, match=r"field remote_prefixes\[0\]"):
         SoftwareVpn(net.vpc, ["192.168.0.1/16"])
+
+
+def test_messages_after_failover_do_not_count_past_the_threshold(net: SoftwareVpn) -> None:
+    mon = _ha(net, failures_before_failover=3)
+    net.instances["i-vpn1"].running = False
+    details = [e.detail for t in (0, 5, 10) for e in mon.poll(t) if e.kind == "check-failed"]
+    assert details == ["health check 1/3 failed", "health check 2/3 failed", "health check 3/3 failed"]
+    assert mon.current("rtb-a") == "i-vpn2"
+    for t in (15, 20):
+        events = mon.poll(t)
+        assert [e.kind for e in events] == ["check-failed"]  # no second failover
+        d = events[0].detail
+        assert "/3" not in d and "4/3" not in d and "5/3" not in d
+        assert "already moved" in d and "rtb-a -> i-vpn2" in d
+    assert "5 in a row" in mon.events[-1].detail
+    # Recovery says which tables moved back, from where.
+    net.instances["i-vpn1"].running = True
+    (ev,) = mon.poll(25)
+    assert ev.kind == "recovered" and ev.moved == ("rtb-a",)
+    assert "rtb-a from i-vpn2" in ev.detail and "moved back" in ev.detail
+    assert mon.current("rtb-a") == "i-vpn1"
+    # A new failure counts from 1 again.
+    net.instances["i-vpn1"].running = False
+    assert [e.detail for e in mon.poll(30)] == ["health check 1/3 failed"]
+
+
+def test_recovery_before_the_threshold_says_routes_never_moved(net: SoftwareVpn) -> None:
+    mon = _ha(net, failures_before_failover=3)
+    net.instances["i-vpn1"].vpn_up = False
+    mon.poll(0)
+    mon.poll(5)
+    net.instances["i-vpn1"].vpn_up = True
+    (ev,) = mon.poll(10)
+    assert ev.kind == "recovered" and ev.moved == ()
+    assert "never moved" in ev.detail and "2 failed" in ev.detail and "moved back" not in ev.detail
+    assert mon.poll(15) == []  # nothing to report once healthy
+
+
+def test_no_spare_message_is_true(net: SoftwareVpn) -> None:
+    mon = _ha(net, failures_before_failover=1)
+    net.instances["i-vpn1"].running = False
+    net.instances["i-vpn2"].running = False
+    first = {e.instance: e.detail for e in mon.poll(0)}
+    assert "1/1 failed" in first["i-vpn1"] and "rtb-a still point at i-vpn1" in first["i-vpn1"]
+    second = {e.instance: e.detail for e in mon.poll(5)}
+    assert "/1" not in second["i-vpn1"] and "2 in a row" in second["i-vpn1"]
+    assert "already moved" not in second["i-vpn1"] and "still point at i-vpn1" in second["i-vpn1"]
+    # The spare comes back: the still-failing instance's routes move to it now.
+    net.instances["i-vpn2"].running = True
+    events = mon.poll(10)
+    assert [(e.kind, e.instance) for e in events] == [("check-failed", "i-vpn1"), ("failover", "i-vpn1"),
+                                                      ("recovered", "i-vpn2")]
+    assert "never moved" in events[2].detail
+    assert mon.current("rtb-a") == "i-vpn2"

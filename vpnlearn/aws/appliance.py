@@ -243,6 +243,11 @@ class Monitor:
     a healthy instance, preferring one in the same Availability Zone. When the failed instance is
     healthy again the routes move back. A stopped monitor (``running=False``) does nothing: the routes
     keep pointing at a dead instance.
+
+    Event details: ``health check k/N failed`` up to the threshold N; after that (the instance keeps
+    failing) they say how many checks failed in a row and where its routes are now (already moved, or
+    still on it because no healthy spare exists). A ``recovered`` event says which tables moved back
+    from which instance, or that the routes never moved.
     """
 
     vpn: SoftwareVpn
@@ -283,28 +288,55 @@ class Monitor:
                                     "failover (rule APPLIANCE-HA)"))
             self.events.extend(out)
             return out
+        threshold = self.failures_before_failover
         for inst_id in sorted(set(self.assignments.values()) | set(self._current.values())):
             inst = self.vpn.instances[inst_id]
             if inst.healthy:
+                failed_before = self._failures.get(inst_id, 0)
                 self._failures[inst_id] = 0
                 back = [t for t, home in self.assignments.items()
                         if home == inst_id and self._current[t] != inst_id]
                 if back:
+                    moves = []
                     for t in back:
+                        moves.append(f"{t} from {self._current[t]}")
                         self.vpn.route_via(self.vpn.vpc.route_tables[t], inst)
                         self._current[t] = inst_id
                     out.append(MonitorEvent(now, "recovered", inst_id, f"{inst_id} is healthy again: routes "
-                                            "moved back", tuple(back)))
+                                            f"moved back to it ({', '.join(moves)})", tuple(back)))
+                elif failed_before:
+                    # It failed some checks but its routes never left it (below the threshold, or no
+                    # healthy spare): say so, so a learner does not wait for a "move back".
+                    why = (f"below the threshold of {threshold}" if failed_before < threshold
+                           else "no healthy instance was there to take them")
+                    out.append(MonitorEvent(now, "recovered", inst_id, f"{inst_id} is healthy again after "
+                                            f"{failed_before} failed check(s): its routes never moved "
+                                            f"({why})"))
                 continue
             self._failures[inst_id] = self._failures.get(inst_id, 0) + 1
             count = self._failures[inst_id]
-            out.append(MonitorEvent(now, "check-failed", inst_id,
-                                    f"health check {count}/{self.failures_before_failover} failed"))
-            if count < self.failures_before_failover:
-                continue
             tables = [t for t, cur in self._current.items() if cur == inst_id]
-            spare = self._spare(inst)
-            if not tables or spare is None:
+            if count <= threshold:
+                detail = f"health check {count}/{threshold} failed"
+            else:
+                # Past the threshold: the counter keeps counting failures in a row, but "4/3" would be
+                # false; say where its routes are now.
+                detail = f"health check failed again ({count} in a row, threshold {threshold})"
+                away = [f"{t} -> {self._current[t]}" for t, home in self.assignments.items()
+                        if home == inst_id and self._current[t] != inst_id]
+                if not tables:
+                    detail += ("; its routes already moved (" + ", ".join(away) + ")" if away
+                               else "; no route table uses it")
+                    detail += ", they move back when it is healthy"
+            if count < threshold:
+                out.append(MonitorEvent(now, "check-failed", inst_id, detail))
+                continue
+            spare = self._spare(inst) if tables else None
+            if tables and spare is None:
+                detail += (f"; no healthy instance to fail over to: {', '.join(tables)} still point at "
+                           f"{inst_id}")
+            out.append(MonitorEvent(now, "check-failed", inst_id, detail))
+            if spare is None:
                 continue
             for t in tables:
                 self.vpn.route_via(self.vpn.vpc.route_tables[t], spare)
