@@ -111,3 +111,17 @@ def test_counters_and_lifetimes_still_count_on_the_fast_path() -> None:
     for _ in range(3):
         esp.seal(limited, b"abc", 4)
     assert [(e.limit, e.kind) for e in limited.events] == [("soft", "packets"), ("hard", "packets")]
+
+
+def test_byte_and_packet_lifetimes_fire_at_the_packet_that_reaches_them() -> None:
+    """RFC 4301 §4.4.2.1: each soft/hard byte or packet limit fires once, at the packet reaching it."""
+    sa, peer = pair(lifetime=Lifetime(soft_bytes=1000, hard_bytes=2500, soft_packets=6))
+    fired_at = []
+    for i in range(1, 10):
+        before = len(peer.events)
+        esp.open(peer, esp.seal(sa, bytes(300), 4).data)
+        fired_at += [(i, e.limit, e.kind) for e in peer.events[before:]]
+    assert fired_at == [(4, "soft", "bytes"), (6, "soft", "packets"), (9, "hard", "bytes")]
+    assert [e.value for e in peer.events] == [1200, 6, 2700]
+    assert [(e.limit, e.kind) for e in sa.events] == [(lim, kind) for _, lim, kind in fired_at]
+    assert sa.expired and peer.expired

@@ -265,6 +265,10 @@ class SecurityAssociation:
         self._fired: set[tuple[str, str]] = set()
         self._expired: LifetimeEvent | None = None
         self._crypto: object = None        # per-SA cipher objects, built once by esp.py / ah.py
+        # The next packet and byte counts at which a limit not yet reached fires: below both,
+        # record() has nothing to check (it runs for every packet).
+        self._next_packets = self._next_limit("packets")
+        self._next_bytes = self._next_limit("bytes")
 
     # -- sequence numbers --------------------------------------------------------------------------
 
@@ -307,6 +311,13 @@ class SecurityAssociation:
                     self._expired = event
         return new
 
+    def _next_limit(self, kind: str) -> float:
+        """The lowest soft or hard ``kind`` threshold that has not fired yet (infinity if none)."""
+        pending = [t for limit in ("soft", "hard")
+                   if (t := getattr(self.lifetime, f"{limit}_{kind}")) is not None
+                   and (limit, kind) not in self._fired]
+        return min(pending, default=float("inf"))
+
     @property
     def expired(self) -> bool:
         """True once a hard limit was reached."""
@@ -323,9 +334,12 @@ class SecurityAssociation:
         c = self.counters
         c.packets += 1
         c.bytes += nbytes
-        if self._count_only:
+        if self._count_only or (c.packets < self._next_packets and c.bytes < self._next_bytes):
             return []
-        return self._limits("packets", c.packets) + self._limits("bytes", c.bytes)
+        events = self._limits("packets", c.packets) + self._limits("bytes", c.bytes)
+        self._next_packets = self._next_limit("packets")
+        self._next_bytes = self._next_limit("bytes")
+        return events
 
     def peer(self, *, replay_window: int | None = None) -> SecurityAssociation:
         """The matching SA at the other end: same SPI, algorithms, keys and mode, opposite direction.
