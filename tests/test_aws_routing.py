@@ -619,3 +619,38 @@ def test_module_examples_run() -> None:
     for module in (network, appliance):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_vgw_connections_is_a_public_read_only_snapshot() -> None:
+    from vpnlearn.aws.routing import VpnConnectionInfo, VpnRouting
+
+    vgw = gateway()
+    vgw.add_vpn_connection("vpn-s", routing="static", static_prefixes=["192.168.0.0/16", "172.16.0.0/12"],
+                           tunnels=("t-a", "t-b"))
+    bgp(vgw, "vpn-b", 65010)
+    vgw.advertise("vpn-b", "tunnel2", "10.20.0.0/16")
+    vgw.advertise("vpn-b", "tunnel1", "10.30.0.0/16")
+    vgw.advertise("vpn-b", "tunnel2", "10.30.0.0/16")
+    conns = vgw.connections
+    assert list(conns) == ["vpn-s", "vpn-b"] == list(vgw.connection_ids())
+    s, b = conns["vpn-s"], conns["vpn-b"]
+    assert isinstance(s, VpnConnectionInfo)
+    assert (s.id, s.routing, s.tunnels, s.cgw_asn) == ("vpn-s", VpnRouting.STATIC, ("t-a", "t-b"), None)
+    assert [str(p) for p in s.prefixes] == ["192.168.0.0/16", "172.16.0.0/12"]
+    assert (b.routing, b.cgw_asn, b.static_prefixes) == (VpnRouting.BGP, 65010, ())
+    assert {t: [str(p) for p in ps] for t, ps in b.advertised.items()} == {
+        "tunnel1": ["10.30.0.0/16"], "tunnel2": ["10.20.0.0/16", "10.30.0.0/16"]}
+    # Tunnel order first, each prefix once.
+    assert [str(p) for p in b.prefixes] == ["10.30.0.0/16", "10.20.0.0/16"]
+    # Read-only: neither the mapping, the records nor their parts can change the router.
+    with pytest.raises(TypeError):
+        conns["vpn-x"] = s  # type: ignore[index]
+    with pytest.raises(TypeError):
+        b.advertised["tunnel1"] = ()  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        b.cgw_asn = 1  # type: ignore[misc]
+    assert isinstance(b.tunnels, tuple) and isinstance(b.advertised["tunnel2"], tuple)
+    # A snapshot: later changes show in a new read, not in the old one.
+    vgw.withdraw("vpn-b", "tunnel1", "10.30.0.0/16")
+    assert [str(p) for p in vgw.connections["vpn-b"].advertised["tunnel1"]] == []
+    assert [str(p) for p in b.advertised["tunnel1"]] == ["10.30.0.0/16"]

@@ -37,9 +37,10 @@ Nothing here reads a clock, opens a socket or draws.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 
 from vpnlearn.aws.network import (
     PROPAGATED_SOURCES,
@@ -70,6 +71,7 @@ __all__ = [
     "Step",
     "TunnelState",
     "VgwRouter",
+    "VpnConnectionInfo",
     "VpnRouting",
     "lookup",
 ]
@@ -370,6 +372,36 @@ class _Connection:
 
 
 @dataclass(frozen=True)
+class VpnConnectionInfo:
+    """A read-only snapshot of one VPN connection on a :class:`VgwRouter` (see
+    :attr:`VgwRouter.connections`).
+
+    ``tunnels`` are the tunnel names in the order given to :meth:`VgwRouter.add_vpn_connection`;
+    ``static_prefixes`` the static routes of a static connection; ``advertised`` maps each tunnel to
+    the prefixes the customer gateway advertises over BGP on it now; ``cgw_asn`` is the customer
+    gateway's ASN (None if not given). Tunnel states: :meth:`VgwRouter.tunnel_state`.
+    """
+
+    id: str
+    routing: VpnRouting
+    tunnels: tuple[str, ...]
+    static_prefixes: tuple[IPNetwork, ...]
+    advertised: Mapping[str, tuple[IPNetwork, ...]] = field(hash=False)
+    cgw_asn: int | None = None
+
+    @property
+    def prefixes(self) -> tuple[IPNetwork, ...]:
+        """The prefixes the site owns: the static ones, then those advertised on each tunnel (in tunnel
+        order), each once."""
+        out: list[IPNetwork] = list(self.static_prefixes)
+        for t in self.tunnels:
+            for p in self.advertised.get(t, ()):
+                if p not in out:
+                    out.append(p)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class PropagationResult:
     """What :meth:`VgwRouter.propagate` changed in one route table.
 
@@ -502,6 +534,16 @@ class VgwRouter:
     def connection_ids(self) -> tuple[str, ...]:
         """The VPN connections on this gateway, in the order they were added."""
         return tuple(self._connections)
+
+    @property
+    def connections(self) -> Mapping[str, VpnConnectionInfo]:
+        """The VPN connections on this gateway (id -> :class:`VpnConnectionInfo`), in the order they were
+        added: a read-only snapshot, taken now; change them through the methods of this class."""
+        return MappingProxyType({
+            cid: VpnConnectionInfo(
+                cid, c.routing, tuple(c.tunnels), tuple(c.static_prefixes),
+                MappingProxyType({t: tuple(c.advertised.get(t, {})) for t in c.tunnels}), c.cgw_asn)
+            for cid, c in self._connections.items()})
 
     def tunnel_state(self, connection: str, tunnel: str) -> TunnelState:
         """UP or DOWN for one tunnel of ``connection``."""

@@ -76,16 +76,10 @@ class PacketTrace:
 def _vgw_connections(vgw: Any) -> list[tuple[str, str, list[str], list[str], int | None]]:
     """(connection id, routing, tunnel names, prefixes the site owns, customer ASN) for each connection.
 
-    Read from the router's connection records (the model keeps them in ``_connections``; viz only
-    reads them)."""
+    Read from the router's public read-only :attr:`VgwRouter.connections`."""
     out = []
-    for cid in vgw.connection_ids():
-        conn = vgw._connections[cid]
-        prefixes: list[str] = [str(p) for p in conn.static_prefixes]
-        for t in conn.tunnels:
-            for p in conn.advertised.get(t, {}):
-                if str(p) not in prefixes:
-                    prefixes.append(str(p))
+    for cid, conn in vgw.connections.items():
+        prefixes: list[str] = [str(p) for p in conn.prefixes]
         out.append((cid, conn.routing.value, list(conn.tunnels), prefixes, conn.cgw_asn))
     return out
 
@@ -334,7 +328,7 @@ def cloudhub_diagram(hub: Any, *, packet: tuple[str, str] | None = None, title: 
         g.edge(n, _nid("prefixes", site.name), arrowhead="none")
         conn = site.connection
         if conn in vgw.connection_ids():
-            for tname in vgw._connections[conn].tunnels:
+            for tname in vgw.connections[conn].tunnels:
                 state = vgw.tunnel_state(conn, tname).value
                 g.edge(hub_node, n, f"{conn}:{tname}", label=f"{conn} {tname}\n{state}", dir="both",
                        **state_edge(state))
@@ -368,7 +362,7 @@ def cloudhub_diagram(hub: Any, *, packet: tuple[str, str] | None = None, title: 
 def _first_up(vgw: Any, conn: str) -> str | None:
     if conn not in vgw.connection_ids():
         return None
-    for t in vgw._connections[conn].tunnels:
+    for t in vgw.connections[conn].tunnels:
         if vgw.tunnel_state(conn, t).value == "UP":
             return t
     return None
@@ -598,7 +592,7 @@ def fabric_diagram(fabric: Any, *, packet: tuple[str, str] | None = None,
         g.edge(_nid("vpc", vpc_id), _nid("vgw", vgw.id), "", label="attached", dir="none")
         for cid in vgw.connection_ids():
             link = fabric.links.get(cid)
-            states = [vgw.tunnel_state(cid, tn).value for tn in vgw._connections[cid].tunnels]
+            states = [vgw.tunnel_state(cid, tn).value for tn in vgw.connections[cid].tunnels]
             state = "UP" if "UP" in states else "DOWN"
             words = ", ".join(f"tunnel{i} {s}" for i, s in enumerate(states, 1))
             if link is not None:
