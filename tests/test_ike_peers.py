@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from test_ike_helpers import LEFT_NET, RIGHT_NET, T0, B, Wire, configs, connect, demo, of
+from test_ike_helpers import LEFT_NET, RIGHT_NET, T0, A, B, Wire, configs, connect, demo, of
 
 from vpnlearn.ike import DemoCA, Identity, Initiator, Responder, State, TrafficSelector
 from vpnlearn.ike import events as ev
@@ -743,3 +743,80 @@ def test_force_encap_is_off_by_default() -> None:
     assert not left.force_encap and not right.force_encap
     w = connect(left, right, seed="encap-off")
     assert w.ini.child_sas[0].outbound.udp_encap is None and w.ini.port == 500
+
+
+# -- a dead or failed IKE SA takes its CHILD_SAs with it (RFC 7296 §2.4, §2.21.2) ----------------------
+
+
+def _tick_until_dead(peer, out) -> list:
+    """Lose every message in ``out`` and its retransmissions; the events of the tick that gave up."""
+    events = list(out.events)
+    while (when := peer.next_timer()) is not None:
+        got = peer.tick(when)
+        events += got.events
+        if of(got.events, ev.PeerDead):
+            return got.events
+    raise AssertionError(f"no PeerDead: {events}")
+
+
+@pytest.mark.parametrize(
+    "request_kind", ["liveness", "create_child", "rekey_child", "rekey_ike", "delete_ike"]
+)
+def test_peer_dead_deletes_the_child_sas(request_kind: str) -> None:
+    # §2.4: when the other end is considered dead, the IKE SA "and all associated CHILD_SAs" go.
+    w = connect(*configs(), seed=f"dead-{request_kind}")
+    w.run(w.ini.create_child(1.0), now=1.0)
+    children = list(w.ini.child_sas)
+    assert len(children) == 2
+    args = (children[0],) if request_kind == "rekey_child" else ()
+    last = _tick_until_dead(w.ini, getattr(w.ini, request_kind)(100.0, *args))
+    assert w.ini.state == State.CLOSED and w.ini.ike_sa is None
+    assert w.ini.child_sas == [] and w.ini.session.child_sas == []
+    gone = of(last, ev.ChildSaDeleted)
+    assert [(e.inbound_spi, e.outbound_spi, e.by_peer) for e in gone] == [
+        (c.inbound_spi, c.outbound_spi, False) for c in children
+    ]
+    assert type(last[0]) is ev.PeerDead  # the cause first, then what went with it
+    assert w.ini.next_timer() is None and w.ini.tick(1000.0).events == []
+
+
+def test_peer_dead_responder_side_deletes_the_child_sas() -> None:
+    w = connect(*configs(), seed="dead-resp")
+    child = w.resp.child_sas[0]
+    last = _tick_until_dead(w.resp, w.resp.liveness(50.0))
+    assert w.resp.state == State.CLOSED and w.resp.child_sas == []
+    assert [e.inbound_spi for e in of(last, ev.ChildSaDeleted)] == [child.inbound_spi]
+
+
+def test_peer_dead_while_ike_auth_unanswered_has_no_children_to_delete() -> None:
+    left, right = configs()
+    ini, resp = Initiator(left, rng=demo("dead-auth-i")), Responder(right, rng=demo("dead-auth-r"))
+    init = resp.receive(ini.start(0.0, local=A, remote=B).send[0], 0.0, local=B, remote=A)
+    auth = ini.receive(init.send[0], 0.0, local=A, remote=B)  # IKE_AUTH request, never delivered
+    last = _tick_until_dead(ini, auth)
+    assert ini.state == State.CLOSED and ini.child_sas == [] and not of(last, ev.ChildSaDeleted)
+
+
+def test_authentication_failed_informational_deletes_the_responders_child_sa() -> None:
+    # §2.21.2: the initiator rejects the responder's AUTH after the responder made the first CHILD_SA;
+    # the INFORMATIONAL AUTHENTICATION_FAILED ends the IKE SA at the responder, and its CHILD_SA too.
+    w = connect(*configs(remote_id_l=Identity.fqdn("not-right.example")), seed="rid-child")
+    made = of(w.events_r, ev.ChildSaEstablished)
+    assert len(made) == 1
+    assert w.resp.state == State.FAILED and w.resp.child_sas == [] and w.resp.session.child_sas == []
+    gone = of(w.events_r, ev.ChildSaDeleted)
+    assert [(e.inbound_spi, e.outbound_spi, e.by_peer) for e in gone] == [
+        (made[0].inbound_spi, made[0].outbound_spi, True)
+    ]
+    assert w.ini.state == State.FAILED and w.ini.child_sas == []
+
+
+def test_ike_delete_received_or_answered_deletes_every_child_sa() -> None:
+    w = connect(*configs(), seed="del-two")
+    w.run(w.ini.create_child(1.0), now=1.0)
+    spis_i = sorted(c.inbound_spi for c in w.ini.child_sas)
+    spis_r = sorted(c.inbound_spi for c in w.resp.child_sas)
+    w.run(w.resp.delete_ike(5.0), from_ini=False, now=5.0)
+    assert w.ini.child_sas == [] and w.resp.child_sas == []
+    assert sorted(e.inbound_spi for e in of(w.events_i, ev.ChildSaDeleted) if e.by_peer) == spis_i
+    assert sorted(e.inbound_spi for e in of(w.events_r, ev.ChildSaDeleted) if not e.by_peer) == spis_r

@@ -60,7 +60,11 @@ class IkeSaRekeyed(Event):
 
 @dataclass(frozen=True)
 class ChildSaDeleted(Event):
-    """A CHILD_SA was deleted (by us or by the peer)."""
+    """A CHILD_SA was deleted (by us or by the peer), alone or with its IKE SA.
+
+    An IKE SA that is deleted, found dead (``PeerDead``, RFC 7296 §2.4) or failed after the peer's
+    AUTHENTICATION_FAILED (§2.21.2) takes its CHILD_SAs with it: one of these for each.
+    ``by_peer`` is True when the peer's message ended it."""
 
     inbound_spi: int
     outbound_spi: int
@@ -164,7 +168,10 @@ class RetransmitSent(Event):
 
 @dataclass(frozen=True)
 class PeerDead(Event):
-    """A request stayed unanswered after every retransmission: the IKE SA is gone."""
+    """A request stayed unanswered after every retransmission: the IKE SA is gone (state CLOSED).
+
+    Its CHILD_SAs go with it (RFC 7296 §2.4): a ``ChildSaDeleted`` (``by_peer=False``) for each one
+    follows this event in the same ``Output``."""
 
     exchange: str
     message_id: int

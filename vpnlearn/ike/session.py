@@ -319,6 +319,15 @@ class IkeSession:
         if trigger is not None:
             self._move(trigger)
 
+    def _drop_children(self, out: ev.Output, *, by_peer: bool) -> None:
+        """The IKE SA is gone (deleted, dead or failed): its CHILD_SAs go with it (§1.4.1, §2.4).
+
+        One ``ChildSaDeleted`` event per CHILD_SA, so a caller that keeps ESP SAs by event removes them.
+        """
+        for c in self.child_sas:
+            out.events.append(ev.ChildSaDeleted(c.inbound_spi, c.outbound_spi, by_peer))
+        self.child_sas = []
+
     # -- IKE_SA_INIT --------------------------------------------------------------------------------
 
     def _init_request_payloads(self) -> list[Payload]:
@@ -1084,6 +1093,7 @@ class IkeSession:
                     out.events.append(
                         ev.ProtocolFailure("AUTHENTICATION_FAILED", "the peer rejected our authentication")
                     )
+                    self._drop_children(out, by_peer=True)  # the CHILD_SA made in IKE_AUTH goes too
                     return
         delete_ike = False
         for d in msg.find(Delete):
@@ -1104,9 +1114,7 @@ class IkeSession:
         if delete_ike:
             self._move("recv Delete IKE SA")
             self.pending = None
-            for c in self.child_sas:
-                out.events.append(ev.ChildSaDeleted(c.inbound_spi, c.outbound_spi, True))
-            self.child_sas = []
+            self._drop_children(out, by_peer=True)
             out.events.append(ev.IkeSaDeleted(self.spi_i, self.spi_r, True))
 
     def handle_response(self, msg: Message, now: float, out: ev.Output) -> None:
@@ -1128,9 +1136,7 @@ class IkeSession:
             out.events.append(ev.ChildSaDeleted(child.inbound_spi, child.outbound_spi, False))
         elif p.kind == "delete IKE":
             self._move("Delete IKE SA answered")
-            for c in self.child_sas:
-                out.events.append(ev.ChildSaDeleted(c.inbound_spi, c.outbound_spi, False))
-            self.child_sas = []
+            self._drop_children(out, by_peer=False)
             out.events.append(ev.IkeSaDeleted(self.spi_i, self.spi_r, False))
         elif p.kind in ("new child", "rekey child"):
             if errors:
@@ -1383,6 +1389,8 @@ class IkeSession:
             self.pending = None
             out.events.append(ev.PeerDead(EXCHANGE_NAMES.get(p.exchange, "?"), p.message_id))
             self._move("retransmissions exhausted")
+            # §2.4: a peer found dead takes the IKE SA "and all associated CHILD_SAs" with it.
+            self._drop_children(out, by_peer=False)
             return
         p.tries += 1
         p.sent_at = now
