@@ -466,7 +466,10 @@ def select(topic: str, *, ids: Sequence[str] | None = None, n: int | None = None
     """The questions for ``topic`` (its title and list). Nothing random unless ``seed`` is given.
 
     ``ids`` picks those questions (in that order); ``n`` keeps the first n (or, with ``seed``, a
-    seeded sample of n). A mix bank (the capstone) takes ``per_topic`` questions from each topic.
+    seeded sample of n). A mix bank (the capstone) takes ``per_topic`` questions from each topic
+    (the first ones, or with ``seed`` a seeded sample of each topic), grouped by topic; an ``n``
+    smaller than that pool (without ``ids``) takes them round-robin across the topics, in the
+    bank's topic order: the first question of every topic, then the second, and so on.
     """
     d = Path(bank_dir) if bank_dir is not None else default_bank_dir()
     path = next((p for p in (d / f"{topic}.yaml", d / f"{topic}.yml") if p.exists()), None)
@@ -474,12 +477,14 @@ def select(topic: str, *, ids: Sequence[str] | None = None, n: int | None = None
         known = sorted(p.stem for p in bank_files([d])) if d.is_dir() else []
         raise ConfigError(f"no quiz bank named {topic!r} in {d} (known: {', '.join(known) or 'none'})")
     bank = load_bank(path)
+    by_topic: list[list[Question]] = []
     if bank.mix_topics:
         pool: list[Question] = []
         for t in bank.mix_topics:
             _, qs = select(t, bank_dir=d)
             if seed is not None:
                 qs = random.Random(f"{seed}:{t}").sample(qs, min(bank.per_topic, len(qs)))
+            by_topic.append(qs[: bank.per_topic])
             pool.extend(qs[: bank.per_topic])
         questions = pool
     else:
@@ -498,8 +503,20 @@ def select(topic: str, *, ids: Sequence[str] | None = None, n: int | None = None
             raise ConfigError(f"n must be at least 1, not {n}")
         if seed is not None and not bank.mix_topics:
             questions = random.Random(f"{seed}").sample(questions, min(n, len(questions)))
+        elif bank.mix_topics and ids is None and seed is None and n < len(questions):
+            questions = _round_robin(by_topic)[:n]
         else:
+            # A seeded mix keeps its seeded pool's order (per-topic samples, grouped by topic).
             questions = questions[:n]
     elif seed is not None and not bank.mix_topics and ids is None:
         questions = random.Random(f"{seed}").sample(questions, len(questions))
     return bank.title, questions
+
+
+def _round_robin(groups: Sequence[Sequence[Question]]) -> list[Question]:
+    """The first of every group, then the second of every group, ...; a short group is skipped once
+    it runs out."""
+    out: list[Question] = []
+    for i in range(max((len(g) for g in groups), default=0)):
+        out.extend(g[i] for g in groups if i < len(g))
+    return out
