@@ -820,3 +820,87 @@ def test_ike_delete_received_or_answered_deletes_every_child_sa() -> None:
     assert w.ini.child_sas == [] and w.resp.child_sas == []
     assert sorted(e.inbound_spi for e in of(w.events_i, ev.ChildSaDeleted) if e.by_peer) == spis_i
     assert sorted(e.inbound_spi for e in of(w.events_r, ev.ChildSaDeleted) if not e.by_peer) == spis_r
+
+
+# -- IkeConfig: a value of the wrong type is a ConfigError naming the field ----------------------------
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("local_id", "left.example"),
+        ("local_id", None),
+        ("remote_id", b"right.example"),
+        ("psk", 1234),
+        ("psk", ["correct horse"]),
+        ("ike_proposals", 42),
+        ("ike_proposals", "aes128gcm16-prfsha256-x25519"),  # a str, not a tuple of them
+        ("ike_proposals", ("aes128gcm16-prfsha256-x25519", 7)),
+        ("esp_proposals", None),
+        ("esp_proposals", {"aes128gcm16": 1}),
+        ("local_ts", "10.98.1.0/24"),
+        ("local_ts", ("10.98.1.0/24",)),
+        ("remote_ts", TrafficSelector.subnet(RIGHT_NET)),  # one selector, not a tuple of them
+        ("remote_ts", 3),
+        ("trust", "ca.pem"),
+        ("certificate", b"-----BEGIN CERTIFICATE-----"),
+        ("validation_time", 1767225600),
+        ("signature_scheme", None),
+        ("mode", 1),
+        ("retransmit_timeout", "2"),
+        ("retransmit_tries", 2.5),
+        ("retransmit_tries", True),
+        ("cookie_threshold", None),
+        ("half_open_limit", "50"),
+        ("initial_contact", "yes"),
+        ("force_encap", 1),
+    ],
+)
+def test_config_wrong_types_are_config_errors_naming_the_field(field: str, value: object) -> None:
+    from dataclasses import replace as dc_replace
+
+    from vpnlearn.errors import ConfigError
+
+    left, _ = configs()
+    with pytest.raises(ConfigError) as err:
+        dc_replace(left, **{field: value})
+    assert type(err.value) is ConfigError  # not a TypeError from deep inside
+    assert f"IkeConfig.{field}" in str(err.value)
+
+
+def test_config_private_key_must_be_a_key_object(ca: DemoCA) -> None:
+    from vpnlearn.errors import ConfigError
+
+    left, _ = _cert_configs(ca, "fqdn", "ec", "")
+    with pytest.raises(ConfigError, match=r"IkeConfig\.private_key"):
+        _replace(left, private_key=b"-----BEGIN PRIVATE KEY-----")
+
+
+def _replace(cfg, **kw):
+    from dataclasses import replace as dc_replace
+
+    return dc_replace(cfg, **kw)
+
+
+def test_config_wrong_psk_type_does_not_show_the_secret() -> None:
+    from vpnlearn.errors import ConfigError
+
+    left, _ = configs()
+    with pytest.raises(ConfigError, match=r"IkeConfig\.psk") as err:
+        _replace(left, psk="very secret words")
+    assert "very secret" not in str(err.value) and ".encode()" in str(err.value)
+
+
+def test_config_lists_become_tuples_and_bytearray_psk_bytes() -> None:
+    left, right = configs()
+    cfg = _replace(
+        left,
+        psk=bytearray(b"correct horse"),
+        ike_proposals=list(left.ike_proposals),
+        esp_proposals=list(left.esp_proposals),
+        local_ts=list(left.local_ts),
+        remote_ts=list(left.remote_ts),
+    )
+    assert cfg == left and hash(cfg) == hash(left)
+    assert type(cfg.psk) is bytes and type(cfg.ike_proposals) is tuple and type(cfg.local_ts) is tuple
+    _assert_established(connect(cfg, right, seed="lists"))

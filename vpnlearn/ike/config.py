@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from vpnlearn.errors import ConfigError
 from vpnlearn.ike import algorithms as alg
@@ -14,6 +15,15 @@ from vpnlearn.ike.auth import (
     Identity,
 )
 from vpnlearn.ike.payloads import TrafficSelector
+
+
+def _shown(value: object, *, secret: bool = False) -> str:
+    """``int 42``: a wrong value and its type for an error message (a secret's content is not shown)."""
+    if secret and isinstance(value, (bytes, bytearray, str)):
+        return f"{type(value).__name__} of length {len(value)}"
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
 
 # --- configuration ---------------------------------------------------------------------------------
 
@@ -53,6 +63,7 @@ class IkeConfig:
     force_encap: bool = False
 
     def __post_init__(self) -> None:
+        self._check_types()
         if self.psk is None and (self.certificate is None or self.private_key is None):
             raise ConfigError("IkeConfig needs psk=... or certificate=... and private_key=...")
         if not self.ike_proposals or not self.esp_proposals:
@@ -70,6 +81,77 @@ class IkeConfig:
             raise ConfigError("retransmit_tries must be >= 1 and retransmit_timeout > 0")
         if not 0 <= self.cookie_threshold <= self.half_open_limit:
             raise ConfigError("need 0 <= cookie_threshold <= half_open_limit")
+
+    def _check_types(self) -> None:
+        """ConfigError naming the field for a value of the wrong type (before anything uses it).
+
+        Lists are accepted where a tuple is expected and stored as tuples (the config stays hashable);
+        a bytearray PSK is stored as bytes.
+        """
+        for name, optional in (("local_id", False), ("remote_id", True)):
+            value = getattr(self, name)
+            if not (isinstance(value, Identity) or (optional and value is None)):
+                raise ConfigError(
+                    f"IkeConfig.{name} must be an Identity{' or None' if optional else ''} "
+                    f"(e.g. Identity.fqdn('vpn.example.com')), not {_shown(value)}"
+                )
+        if isinstance(self.psk, bytearray):
+            object.__setattr__(self, "psk", bytes(self.psk))
+        if self.psk is not None and not isinstance(self.psk, bytes):
+            hint = " (write b'...' or '...'.encode())" if isinstance(self.psk, str) else ""
+            shown = _shown(self.psk, secret=True)
+            raise ConfigError(f"IkeConfig.psk must be bytes or None, not {shown}{hint}")
+        if self.certificate is not None and not isinstance(self.certificate, x509.Certificate):
+            raise ConfigError(
+                "IkeConfig.certificate must be a cryptography x509.Certificate (load PEM with "
+                f"x509.load_pem_x509_certificate), not {_shown(self.certificate)}"
+            )
+        if self.private_key is not None and not isinstance(
+            self.private_key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)
+        ):
+            raise ConfigError(
+                "IkeConfig.private_key must be an RSA or EC private key object of cryptography (load PEM "
+                f"with serialization.load_pem_private_key), not {_shown(self.private_key)}"
+            )
+        if not isinstance(self.signature_scheme, str):
+            raise ConfigError(
+                f"IkeConfig.signature_scheme must be a str, not {_shown(self.signature_scheme)}"
+            )
+        if self.validation_time is not None and not isinstance(self.validation_time, datetime.datetime):
+            raise ConfigError(
+                "IkeConfig.validation_time must be a datetime.datetime or None, "
+                f"not {_shown(self.validation_time)}"
+            )
+        example_ts = "(TrafficSelector.subnet('10.98.1.0/24'),)"
+        for name, item, what, example in (
+            ("trust", x509.Certificate, "x509.Certificate", "[ca_certificate]"),
+            ("ike_proposals", str, "proposal strings", "('aes128gcm16-prfsha256-x25519',)"),
+            ("esp_proposals", str, "proposal strings", "('aes128gcm16',)"),
+            ("local_ts", TrafficSelector, "TrafficSelector", example_ts),
+            ("remote_ts", TrafficSelector, "TrafficSelector", example_ts),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, (tuple, list)):
+                raise ConfigError(
+                    f"IkeConfig.{name} must be a tuple (or list) of {what}, e.g. {example}, "
+                    f"not {_shown(value)}"
+                )
+            for i, x in enumerate(value):
+                if not isinstance(x, item):
+                    raise ConfigError(f"IkeConfig.{name}[{i}] must be a {item.__name__}, not {_shown(x)}")
+            object.__setattr__(self, name, tuple(value))
+        for name, kinds, what in (
+            ("mode", (str,), "a str"),
+            ("retransmit_timeout", (int, float), "a number of seconds"),
+            ("retransmit_tries", (int,), "an int"),
+            ("cookie_threshold", (int,), "an int"),
+            ("half_open_limit", (int,), "an int"),
+            ("initial_contact", (bool,), "a bool"),
+            ("force_encap", (bool,), "a bool"),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
+                raise ConfigError(f"IkeConfig.{name} must be {what}, not {_shown(value)}")
 
     @property
     def ike_suites(self) -> list[alg.Suite]:
