@@ -134,3 +134,31 @@ def test_write_pcap_keeps_ports_and_payloads(tmp_path: Path) -> None:
         assert (ip.src, udp.src_port, ip.dst, udp.dst_port) == (g.src[0], g.src[1], g.dst[0], g.dst[1])
         assert udp.payload == g.payload
         assert p.time == pytest.approx(g.time)
+
+
+def _respond_args(*extra: str) -> argparse.Namespace:
+    return cli.build_parser().parse_args(
+        ["ike", "respond", "--listen", "192.0.2.2", "--local-id", "b.example", "--remote-id", "a.example",
+         "--local-ts", "10.98.2.0/24", "--remote-ts", "10.98.1.0/24", *extra])
+
+
+def test_force_encap_flag_reaches_the_config() -> None:
+    assert build_config(_args("--psk", "x", "--force-encap")).force_encap is True
+    assert build_config(_respond_args("--psk", "x", "--force-encap")).force_encap is True
+    assert build_config(_args("--psk", "x")).force_encap is False  # off unless asked (no NAT: port 500)
+    assert build_config(_respond_args("--psk", "x")).force_encap is False
+
+
+def test_force_encap_from_the_command_line_puts_esp_in_udp_4500() -> None:
+    # The two configurations the commands build, run against each other in-process (no sockets).
+    from test_ike_helpers import connect
+
+    w = connect(build_config(_args("--psk", "s3cret", "--force-encap")),
+                build_config(_respond_args("--psk", "s3cret")), seed="cli-encap")
+    assert w.ini.port == 4500 and w.resp.port == 4500
+    assert [type(e).__name__ for e in w.events_i].count("SwitchToPort4500") == 1
+    child = w.ini.child_sas[0]
+    assert child.outbound.udp_encap is not None and child.inbound.udp_encap is not None
+    plain = connect(build_config(_args("--psk", "s3cret")), build_config(_respond_args("--psk", "s3cret")),
+                    seed="cli-plain")
+    assert plain.ini.port == 500 and plain.ini.child_sas[0].outbound.udp_encap is None

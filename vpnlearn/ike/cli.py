@@ -15,6 +15,10 @@ Proposals use strongSwan's syntax (``aes256-sha256-modp2048``; several separated
 command prints one line per event. When the exchange fails it exits 1 with one line naming the
 notify that was received or sent (``NO_PROPOSAL_CHOSEN``, ``AUTHENTICATION_FAILED`` ...).
 
+``--force-encap`` puts ESP in UDP 4500 even when there is no NAT (``IkeConfig.force_encap``, like
+strongSwan's ``encap = yes``): our NAT_DETECTION_SOURCE_IP is a hash that matches no address, so both
+peers believe a NAT is in the way (RFC 7296 §2.23).
+
 ``--pcap FILE`` writes every datagram sent and received (IKE and ESP-in-UDP) as a pcap file;
 ``--keys DIR`` writes Wireshark's ``ikev2_decryption_table`` and ``esp_sa`` key tables into DIR,
 so ``tshark -o uat:...`` or ``WIRESHARK_CONFIG_DIR=DIR tshark -r FILE`` shows the decrypted IKE_AUTH
@@ -118,6 +122,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--local-ts", action="append", required=True, metavar="CIDR", help="our traffic selector")
     p.add_argument("--remote-ts", action="append", required=True, metavar="CIDR",
                    help="the peer's traffic selector")
+    p.add_argument("--force-encap", action="store_true",
+                   help="put ESP in UDP 4500 even without a NAT, like strongSwan's encap = yes "
+                        "(fakes NAT detection, RFC 7296 §2.23)")
     p.add_argument("--pcap", type=Path, metavar="FILE", help="write every datagram as a pcap file")
     p.add_argument("--keys", type=Path, metavar="DIR",
                    help="write Wireshark's ikev2_decryption_table and esp_sa into DIR")
@@ -174,6 +181,7 @@ def build_config(args: argparse.Namespace) -> Any:
         esp_proposals=tuple(p.strip() for p in args.esp.split(",") if p.strip()),
         local_ts=_selectors(args.local_ts, "--local-ts"),
         remote_ts=_selectors(args.remote_ts, "--remote-ts"),
+        force_encap=bool(getattr(args, "force_encap", False)),
     )
     if args.psk is not None:
         kw["psk"] = args.psk.encode()
