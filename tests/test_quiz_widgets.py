@@ -184,3 +184,12 @@ def test_unwritable_progress_is_reported_not_raised(tmp_path):
     qw.check_button.click()
     assert "Correct." in qw.feedback.value
     assert "Progress not saved:" in view.score.value and "not-a-dir" in view.score.value
+
+
+def test_ordering_dropdowns_are_not_stretched_to_full_width(store):
+    # Width "auto" in the VBox stretched every "Position N" dropdown across the whole notebook.
+    view = quiz("ikev2", ids=["ikev2-key-order"], bank_dir=BANKS, store=store)
+    for s in view.questions[0].slots:
+        assert s.layout.width in ("max-content", "fit-content"), s.layout.width
+        assert s.layout.max_width == "100%"   # a long item never overflows the notebook
+        assert s.layout.min_width             # not narrower than a text input

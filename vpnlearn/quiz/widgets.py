@@ -84,9 +84,12 @@ class QuestionWidget(w.VBox):
             return w.Text(value="", placeholder=f"Type {hint}", description="Answer:",
                           tooltip=f"Type {hint} for {label.lower()}, then Tab to Check")
         shown = self.question.display_items()
+        # As wide as the label plus the longest item, at least as wide as a text input (ipywidgets'
+        # inline width, 300px), never wider than the notebook; width "auto" stretched it full width.
         self.slots = [w.Dropdown(options=[PICK, *shown], value=PICK, description=f"Position {i}:",
                                  tooltip=f"Which item goes in position {i}?",
-                                 style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+                                 style={"description_width": "initial"},
+                                 layout=w.Layout(width="max-content", min_width="300px", max_width="100%"))
                       for i in range(1, len(shown) + 1)]
         return w.VBox([w.Label("Put the items in order (position 1 first):"), *self.slots])
 
