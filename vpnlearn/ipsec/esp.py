@@ -64,7 +64,6 @@ ESP_TRAILER = Header("ESP trailer", (
 
 _HDR = struct.Struct("!II")
 _HIGH = struct.Struct("!I")
-_MAX64 = (1 << 64) - 1
 _LOW = 0xFFFFFFFF
 _MAX_PAD = 255
 
