@@ -40,6 +40,9 @@ class IkeConfig:
     ``force_encap`` (default off) puts ESP in UDP 4500 even without a NAT, like strongSwan's
     ``encap = yes``: our NAT_DETECTION_SOURCE_IP carries a random hash that never matches, so the
     peer believes a NAT is in the way (RFC 7296 §2.23 lets a host fake NAT detection this way).
+
+    Every field is checked when the config is made: a value of the wrong type (``ike_proposals=42``,
+    ``psk="text"``, ``local_ts="10.0.0.0/24"``) is a ``ConfigError`` naming the field.
     """
 
     local_id: Identity
