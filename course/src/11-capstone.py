@@ -521,11 +521,11 @@ check_design(MY_DESIGN)
 # | R7 remote staff | Client VPN, split tunnel, group rules | `ClientVpnEndpoint.access`, `validate` |
 #
 # ## Quiz
-# The capstone bank mixes every topic of the course. `quiz("capstone", n=10)` alone would give its
-# first ten questions: two from each of the first five topics, all about the protocols. The ten below
-# are picked from the same bank to match what you just designed: tunnels and lifetimes, the VGW's
-# path choice, CloudHub, ECMP, peering, Client VPN, and how a peer notices the other is gone. For
-# another mix, try `quiz("capstone", n=22, seed=1)`.
+# The capstone bank mixes every topic of the course. `quiz("capstone", n=10)` alone would give one
+# question from each of the first ten topics. The ten below are picked from the same bank to match
+# what you just designed: tunnels and lifetimes, the VGW's path choice, CloudHub, ECMP, peering,
+# Client VPN, and how a peer notices the other is gone. For another mix, try
+# `quiz("capstone", n=22, seed=1)`.
 
 # %%
 from vpnlearn.quiz import quiz
