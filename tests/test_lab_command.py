@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -59,8 +60,19 @@ def test_lab_starts_serves_contents_and_stops(tmp_path: Path) -> None:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         req = urllib.request.Request(f"http://127.0.0.1:{port}/api/contents/{START}",
                                      headers={"Authorization": f"token {token}"})
-        with opener.open(req, timeout=60) as r:
-            model = json.load(r)
+        # The URL can be printed a moment before connections are accepted (seen: one refused
+        # connection, then fine 0.5 s later), so retry refused connections for a while.
+        for _ in range(60):
+            try:
+                with opener.open(req, timeout=60) as r:
+                    model = json.load(r)
+                break
+            except urllib.error.URLError as exc:
+                if not isinstance(exc.reason, ConnectionRefusedError):
+                    raise
+                time.sleep(0.5)
+        else:
+            raise AssertionError("JupyterLab never accepted a connection:\n" + "".join(seen))
         assert model["name"] == START and model["type"] == "notebook"
         assert "vpnlearn" in json.dumps(model["content"])
         proc.send_signal(signal.SIGTERM)
