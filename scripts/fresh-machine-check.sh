@@ -57,11 +57,11 @@ inside "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -
 t2=$(date +%s)
 
 step "README command 1: make lab (started, checked, stopped)"
-inside "cd /root/vpnlearn && (make lab PORT=8899 > /tmp/lab.log 2>&1 &) ; \
+inside "cd /root/vpnlearn && { setsid make lab PORT=8899 > /tmp/lab.log 2>&1 & echo \$! > /tmp/lab.pid; } ; \
   for i in \$(seq 1 900); do grep -q 'token=' /tmp/lab.log && break; sleep 1; done; \
   tok=\$(grep -o 'token=[0-9a-f]*' /tmp/lab.log | head -1 | cut -d= -f2); \
-  python3 -c \"import json,urllib.request as u; r=u.urlopen(u.Request('http://127.0.0.1:8899/api/contents/contents.ipynb', headers={'Authorization':'token \$tok'})); m=json.load(r); assert m['type']=='notebook'; print('make lab serves', m['name'])\"; \
-  pkill -TERM -f 'jupyter-lab|jupyter lab|vpnlearn.lab' ; sleep 3; tail -3 /tmp/lab.log"
+  for i in \$(seq 1 30); do python3 -c \"import json,urllib.request as u; r=u.urlopen(u.Request('http://127.0.0.1:8899/api/contents/contents.ipynb', headers={'Authorization':'token \$tok'})); m=json.load(r); assert m['type']=='notebook'; print('make lab serves', m['name'])\" && break; sleep 1; done; \
+  kill -TERM -- -\$(cat /tmp/lab.pid); sleep 5; tail -3 /tmp/lab.log"
 t3=$(date +%s)
 
 step "README command 2: make test"
