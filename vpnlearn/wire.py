@@ -13,8 +13,10 @@ whether the bytes are encrypted and/or authenticated), which the drawing code in
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from struct import unpack_from
 
 from vpnlearn.errors import ConfigError, ParseError
 
@@ -75,14 +77,56 @@ class Header:
         names = [f.name for f in self.fields]
         if len(set(names)) != len(names):
             raise ConfigError(f"header {self.name}: duplicate field names")
+        # For speed only (headers are decoded many times per packet): things fixed per declaration
+        # are computed once here. ``_plan`` says, per field, where it sits inside the header read as
+        # one big-endian number; ``_struct`` is set when every field is a whole 1/2/4/8-byte number
+        # or whole bytes, so one struct call does the whole header.
+        codes = {8: "B", 16: "H", 32: "I", 64: "Q"}
+        plan, bitpos, fmt = [], 0, ">"
+        for f in self.fields:
+            shift = total - bitpos - f.bits
+            plan.append((f.name, f.kind == "bytes", bitpos // 8, (bitpos + f.bits) // 8, shift,
+                         (1 << f.bits) - 1))
+            if fmt is not None:
+                if bitpos % 8 == 0 and f.kind == "bytes":
+                    fmt += f"{f.bits // 8}s"
+                elif bitpos % 8 == 0 and f.bits in codes:
+                    fmt += codes[f.bits]
+                else:
+                    fmt = None
+            bitpos += f.bits
+        object.__setattr__(self, "_size", total // 8)
+        object.__setattr__(self, "_plan", tuple(plan))
+        object.__setattr__(self, "_names", tuple(names))
+        object.__setattr__(self, "_struct", fmt)   # a format string (struct caches it compiled)
+        # the exact Python type each field's value must have for the fast pack path
+        object.__setattr__(self, "_types", tuple(bytes if f.kind == "bytes" else int for f in self.fields))
+        object.__setattr__(self, "_byte_fields", tuple((i, f.bits // 8) for i, f in enumerate(self.fields)
+                                                       if f.kind == "bytes"))
 
     @property
     def size(self) -> int:
         """Size in bytes."""
-        return sum(f.bits for f in self.fields) // 8
+        return self._size  # type: ignore[attr-defined]
 
     def unpack(self, data: bytes, offset: int = 0) -> dict[str, int | bytes]:
         """Decode the header at ``offset``; a short input raises ParseError naming the field."""
+        size = self._size  # type: ignore[attr-defined]
+        if offset >= 0 and offset + size <= len(data):
+            # Fast path (the whole header is there): one struct call, or one integer for bit fields.
+            st = self._struct  # type: ignore[attr-defined]
+            if st is not None:
+                return dict(zip(self._names, unpack_from(st, data, offset), strict=True))  # type: ignore[attr-defined]
+            whole = int.from_bytes(data[offset:offset + size], "big")
+            values: dict[str, int | bytes] = {}
+            for name, is_bytes, first, last, shift, mask in self._plan:  # type: ignore[attr-defined]
+                values[name] = (bytes(data[offset + first:offset + last]) if is_bytes
+                                else (whole >> shift) & mask)
+            return values
+        return self._unpack_bits(data, offset)
+
+    def _unpack_bits(self, data: bytes, offset: int) -> dict[str, int | bytes]:
+        """Field by field, bit by bit: finds which field a short input cuts off."""
         values: dict[str, int | bytes] = {}
         bitpos = offset * 8
         for f in self.fields:
@@ -104,6 +148,36 @@ class Header:
 
     def pack(self, values: Mapping[str, int | bytes]) -> bytes:
         """Encode the header; every field must be given and fit its size."""
+        st = self._struct  # type: ignore[attr-defined]
+        if st is not None:
+            # Fast path: all values present, of exactly the right type and length, and in range
+            # (struct itself rejects out-of-range numbers); anything else goes the checked way below.
+            try:
+                vals = [values[n] for n in self._names]  # type: ignore[attr-defined]
+            except KeyError:
+                vals = None
+            if (vals is not None
+                    and all(type(v) is t for v, t in zip(vals, self._types, strict=True))  # type: ignore[attr-defined]
+                    and all(len(vals[i]) == n for i, n in self._byte_fields)):  # type: ignore[attr-defined]
+                try:
+                    return struct.pack(st, *vals)
+                except struct.error:
+                    pass
+        else:
+            # Fast path for headers with bit fields: one integer from the shifts computed once.
+            acc = 0
+            for name, is_bytes, first, last, shift, mask in self._plan:  # type: ignore[attr-defined]
+                v = values.get(name)
+                if is_bytes:
+                    if type(v) is not bytes or len(v) != last - first:
+                        break
+                    v = int.from_bytes(v, "big")
+                elif type(v) is not int or not 0 <= v <= mask:
+                    break
+                acc |= v << shift
+            else:
+                return acc.to_bytes(self._size, "big")  # type: ignore[attr-defined]
+        # The checked way, field by field, naming the first field that is missing or does not fit.
         acc = 0
         for f in self.fields:
             if f.name not in values:
@@ -119,7 +193,7 @@ class Header:
                         f"{self.name}: field {f.name} = {v!r} does not fit in {f.bits} bits")
                 iv = v
             acc = (acc << f.bits) | iv
-        return acc.to_bytes(self.size, "big")
+        return acc.to_bytes(self._size, "big")  # type: ignore[attr-defined]
 
     def spans(self, offset: int = 0, *, layer: str = "", values: Mapping[str, object] | None = None,
               encrypted: bool = False, authenticated: bool = False) -> list[Span]:
@@ -180,7 +254,10 @@ class Reader:
         return self.bytes(self.remaining, field)
 
     def header(self, header: Header) -> dict[str, int | bytes]:
-        values = header.unpack(self.data[:self.end], self.pos)
+        if self.pos + header.size <= self.end:   # for speed: no copy of the data when it all fits
+            values = header.unpack(self.data, self.pos)
+        else:
+            values = header.unpack(self.data[:self.end], self.pos)
         self.pos += header.size
         return values
 
