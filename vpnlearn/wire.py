@@ -157,7 +157,7 @@ class Header:
             except KeyError:
                 vals = None
             if (vals is not None
-                    and all(type(v) is t for v, t in zip(vals, self._types, strict=True))  # type: ignore[attr-defined]
+                    and tuple(map(type, vals)) == self._types  # type: ignore[attr-defined]
                     and all(len(vals[i]) == n for i, n in self._byte_fields)):  # type: ignore[attr-defined]
                 try:
                     return struct.pack(st, *vals)

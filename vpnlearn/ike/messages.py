@@ -131,6 +131,8 @@ class Message:
 
     def find(self, cls: type, **match: object) -> list:
         """Payloads of a class (``msg.find(Notify, type=16390)``)."""
+        if not match:  # for speed: the common call with a class only
+            return [p for p in self.payloads if isinstance(p, cls)]
         return [
             p
             for p in self.payloads

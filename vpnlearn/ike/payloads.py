@@ -872,16 +872,15 @@ def decode_chain(data: bytes, first: int, offset: int, end: int, what: str = "IK
     chain = ParsedChain()
     nxt, pos = first, offset
     while nxt != PT_NONE:
-        r = Reader(data, what, pos, end)
-        if r.remaining < 4:
+        if end - pos < 4:
             raise ParseError(
                 f"payload chain says a {PAYLOAD_NAMES.get(nxt, nxt)} payload follows, "
-                f"but only {r.remaining} bytes are left",
+                f"but only {end - pos} bytes are left",
                 what=what,
                 field="Next Payload",
                 offset=pos,
             )
-        h = r.header(GENERIC_HEADER)
+        h = GENERIC_HEADER.unpack(data, pos)  # all 4 bytes are inside [pos, end): checked just above
         plen = h["Payload Length"]
         if plen < 4 or pos + plen > end:
             raise ParseError(
