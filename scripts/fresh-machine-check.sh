@@ -20,6 +20,7 @@ command -v debootstrap >/dev/null || apt-get install -y -q debootstrap
 step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 cleanup() {
     for m in dev/pts dev proc sys run; do umount -l "$root/$m" 2>/dev/null || true; done
+    umount -l "$root" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -33,6 +34,8 @@ t1=$(date +%s)
 
 step "prepare the chroot (mounts, resolv.conf, CA bundle, apt sources, pip settings)"
 mkdir -p "$root/run" "$root/dev/pts"
+# On a real machine / is a mount point; `ip netns exec` relies on that (it remounts / as a slave).
+mountpoint -q "$root" || mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"; mount -t sysfs sys "$root/sys"
 mount --bind /dev "$root/dev"; mount --bind /dev/pts "$root/dev/pts"; mount -t tmpfs tmpfs "$root/run"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
