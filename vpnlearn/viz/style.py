@@ -33,7 +33,10 @@ TINT = {
     "grey": "#E6E6E6",
 }
 
-FONT = "Helvetica,Arial,sans-serif"
+# One named font, not a list: Graphviz lays text out with the metrics of whatever font fontconfig
+# picks, so "Helvetica" gives different SVG on machines with and without the URW fonts. DejaVu
+# (Debian's fonts-dejavu-core, installed by the project) makes the SVG the same everywhere.
+FONT = "DejaVu Sans"
 MONO = "DejaVu Sans Mono,Menlo,Consolas,monospace"
 BACKGROUND = "#FFFFFF"
 TEXT = "#1A1A1A"
