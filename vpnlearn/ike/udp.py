@@ -159,6 +159,11 @@ class UdpRunner:
         self.esp_sent = 0
         self.esp_dropped: list[str] = []
         self.send_errors: list[str] = []
+        # CHILD_SAs seen established, by inbound SPI, with when they were last current: after a
+        # rekey the peer may still send a few packets on the old SA (strongSwan switches its
+        # outbound SA only once the old one is deleted), so the old inbound SA keeps decrypting
+        # for RETIRED_GRACE seconds instead of dropping packets already in flight.
+        self._seen_children: dict[int, tuple[Any, float]] = {}
         self._remote_port = IKE_PORT
         self._pending: dict[tuple[int, int], float] = {}
         self._sock500: socket.socket | None = None
@@ -352,7 +357,14 @@ class UdpRunner:
 
     def children(self) -> list[Any]:
         """The peer's established CHILD_SAs (newest last)."""
-        return list(getattr(self.peer, "child_sas", ()) or ())
+        current = list(getattr(self.peer, "child_sas", ()) or ())
+        now = self.clock()
+        for child in current:
+            try:
+                self._seen_children[_child_spi_in(child)] = (child, now)
+            except AttributeError:
+                continue
+        return current
 
     def _child_for_spi(self, spi: int) -> Any | None:
         for child in self.children():
@@ -361,6 +373,9 @@ class UdpRunner:
                     return child
             except AttributeError:
                 continue
+        retired = self._seen_children.get(spi)
+        if retired is not None and self.clock() - retired[1] <= RETIRED_GRACE:
+            return retired[0]
         return None
 
     def _esp(self, packet: bytes) -> None:
@@ -427,6 +442,9 @@ class UdpRunner:
         wanted = first + count
         self.run_until(lambda: len(self.replies) >= wanted, timeout)
         return self.replies[first:]
+
+
+RETIRED_GRACE = 5.0  # seconds an old CHILD_SA's inbound SA still decrypts after it was replaced
 
 
 def describe_event(ev: Any) -> str:
