@@ -61,10 +61,9 @@ def netpair(can_netns: None) -> Iterator[NetPair]:
         pair.destroy()
 
 
-@pytest.fixture
-def charon_b(netpair: NetPair, wdir: Path, request: pytest.FixtureRequest) -> Iterator[Charon]:
-    """A charon in namespace B (10.97.0.2, inner 10.98.2.1)."""
-    c = Charon(netpair.ns_b, wdir, "charon-b")
+def _charon(ns: str, wdir: Path, name: str, request: pytest.FixtureRequest) -> Iterator[Charon]:
+    """A started charon in namespace ``ns``; stopped afterwards, its log tail printed if the test failed."""
+    c = Charon(ns, wdir, name)
     c.start()
     try:
         yield c
@@ -72,21 +71,19 @@ def charon_b(netpair: NetPair, wdir: Path, request: pytest.FixtureRequest) -> It
         c.stop()
         rep = getattr(request.node, "rep_call", None)
         if rep is not None and rep.failed:
-            print(f"--- charon-b log ({c.log_path}) tail ---\n" + "\n".join(c.log_text().splitlines()[-80:]))
+            print(f"--- {name} log ({c.log_path}) tail ---\n" + "\n".join(c.log_text().splitlines()[-80:]))
+
+
+@pytest.fixture
+def charon_b(netpair: NetPair, wdir: Path, request: pytest.FixtureRequest) -> Iterator[Charon]:
+    """A charon in namespace B (10.97.0.2, inner 10.98.2.1)."""
+    yield from _charon(netpair.ns_b, wdir, "charon-b", request)
 
 
 @pytest.fixture
 def charon_a(netpair: NetPair, wdir: Path, request: pytest.FixtureRequest) -> Iterator[Charon]:
     """A charon in namespace A (10.97.0.1, inner 10.98.1.1)."""
-    c = Charon(netpair.ns_a, wdir, "charon-a")
-    c.start()
-    try:
-        yield c
-    finally:
-        c.stop()
-        rep = getattr(request.node, "rep_call", None)
-        if rep is not None and rep.failed:
-            print(f"--- charon-a log ({c.log_path}) tail ---\n" + "\n".join(c.log_text().splitlines()[-80:]))
+    yield from _charon(netpair.ns_a, wdir, "charon-a", request)
 
 
 @pytest.fixture(scope="session")
