@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from vpnlearn.aws.site_to_site import CustomerGateway, Inventory, Tunnel, VpnConnection
+from vpnlearn.aws.tunnel_options import TunnelOptions
 from vpnlearn.crypto import suites
 from vpnlearn.errors import ConfigError
 
@@ -95,6 +96,26 @@ def _rekey(lifetime: int, margin: int, fuzz: int) -> tuple[int, int, int]:
     return lifetime - margin, margin, (margin * fuzz) // 100
 
 
+def _child_head(name: str, local_ts: str, remote_ts: str, props: TunnelProposals,
+                o: TunnelOptions) -> list[str]:
+    """The opening lines of a tunnel's CHILD_SA (the same on both ends): selectors, proposals, the
+    Phase 2 rekey timing from AWS's lifetime, margin and fuzz, replay window, tunnel mode."""
+    child_rekey, child_over, child_rand = _rekey(o.phase2_lifetime_seconds, o.rekey_margin_time_seconds,
+                                                 o.rekey_fuzz_percentage)
+    return [
+        "        children {",
+        f"            {name} {{",
+        f"                local_ts = {local_ts}",
+        f"                remote_ts = {remote_ts}",
+        f"                esp_proposals = {', '.join(props.esp)}",
+        f"                rekey_time = {child_rekey}s",
+        f"                life_time = {child_rekey + child_over}s",
+        f"                rand_time = {child_rand}s",
+        f"                replay_window = {o.replay_window_size}",
+        "                mode = tunnel",
+    ]
+
+
 def _name(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", s)
 
@@ -152,8 +173,6 @@ def swanctl_conf(vpn: VpnConnection, customer_gateway: CustomerGateway | None = 
         props = tunnel_proposals(t)
         ike_rekey, ike_over, ike_rand = _rekey(o.phase1_lifetime_seconds, o.rekey_margin_time_seconds,
                                                o.rekey_fuzz_percentage)
-        child_rekey, child_over, child_rand = _rekey(o.phase2_lifetime_seconds, o.rekey_margin_time_seconds,
-                                                     o.rekey_fuzz_percentage)
         name = _name(f"{vpn.id}-tunnel{n}")
         remote = str(t.outside_ip_address)
         if_id = if_id_base + n - 1
@@ -192,16 +211,7 @@ def swanctl_conf(vpn: VpnConnection, customer_gateway: CustomerGateway | None = 
             "            auth = psk",
             f"            id = {remote}",
             "        }",
-            "        children {",
-            f"            {name} {{",
-            f"                local_ts = {local_ts}",
-            f"                remote_ts = {remote_ts}",
-            f"                esp_proposals = {', '.join(props.esp)}",
-            f"                rekey_time = {child_rekey}s",
-            f"                life_time = {child_rekey + child_over}s",
-            f"                rand_time = {child_rand}s",
-            f"                replay_window = {o.replay_window_size}",
-            "                mode = tunnel",
+            *_child_head(name, local_ts, remote_ts, props, o),
             f"                if_id_in = {if_id}",
             f"                if_id_out = {if_id}",
             "                dpd_action = restart",
@@ -262,8 +272,6 @@ def aws_endpoint_conf(vpn: VpnConnection, customer_gateway: CustomerGateway | No
         name = _name(f"aws-{vpn.id}-tunnel{n}")
         ike_rekey, ike_over, ike_rand = _rekey(o.phase1_lifetime_seconds, o.rekey_margin_time_seconds,
                                                o.rekey_fuzz_percentage)
-        child_rekey, child_over, child_rand = _rekey(o.phase2_lifetime_seconds, o.rekey_margin_time_seconds,
-                                                     o.rekey_fuzz_percentage)
         action = _DPD_ACTION.get(o.dpd_timeout_action, "clear")
         lines += [
             f"    {name} {{",
@@ -283,16 +291,7 @@ def aws_endpoint_conf(vpn: VpnConnection, customer_gateway: CustomerGateway | No
             "        keyingtries = 0",
             "        local {", "            auth = psk", f"            id = {aws_ip}", "        }",
             "        remote {", "            auth = psk", f"            id = {cgw_id}", "        }",
-            "        children {",
-            f"            {name} {{",
-            f"                local_ts = {local_ts}",
-            f"                remote_ts = {remote_ts}",
-            f"                esp_proposals = {', '.join(props.esp)}",
-            f"                rekey_time = {child_rekey}s",
-            f"                life_time = {child_rekey + child_over}s",
-            f"                rand_time = {child_rand}s",
-            f"                replay_window = {o.replay_window_size}",
-            "                mode = tunnel",
+            *_child_head(name, local_ts, remote_ts, props, o),
             f"                dpd_action = {action or 'clear'}",
             f"                start_action = {'start' if o.startup_action == 'start' else 'none'}",
             "            }",
