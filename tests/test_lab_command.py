@@ -32,10 +32,28 @@ def test_lab_command_shape() -> None:
     assert (ROOT / "notebooks" / START).exists()
 
 
+def test_trust_course_signs_and_reports_broken_files(tmp_path: Path, monkeypatch) -> None:
+    import nbformat
+    from nbformat.sign import NotebookNotary
+
+    from vpnlearn.lab import trust_course
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "good.ipynb").write_text((ROOT / "notebooks" / START).read_text())
+    (folder / "broken.ipynb").write_text('{"cells": [')
+    assert not NotebookNotary().check_signature(nbformat.read(folder / "good.ipynb", as_version=4))
+    problems = trust_course(folder)
+    assert NotebookNotary().check_signature(nbformat.read(folder / "good.ipynb", as_version=4))
+    assert len(problems) == 1 and "broken.ipynb" in problems[0] and "not signed" in problems[0]
+
+
 def test_lab_starts_serves_contents_and_stops(tmp_path: Path) -> None:
     port = free_port()
+    # A data dir of its own: an empty trust database, so the signatures are the ones `make lab` made.
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-               JUPYTER_CONFIG_DIR=str(tmp_path / "config"))
+               JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_DATA_DIR=str(tmp_path / "data"))
     env.pop("DISPLAY", None)
     proc = subprocess.Popen([sys.executable, "-m", "vpnlearn.lab", "--port", str(port), "--no-browser"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
@@ -75,6 +93,14 @@ def test_lab_starts_serves_contents_and_stops(tmp_path: Path) -> None:
             raise AssertionError("JupyterLab never accepted a connection:\n" + "".join(seen))
         assert model["name"] == START and model["type"] == "notebook"
         assert "vpnlearn" in json.dumps(model["content"])
+        # Trusted, so JupyterLab shows the saved diagrams before the learner runs anything.
+        for name in ("00-start-here.ipynb", "06-aws-site-to-site.ipynb"):
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/api/contents/{name}",
+                                         headers={"Authorization": f"token {token}"})
+            with opener.open(req, timeout=60) as r:
+                cells = [c for c in json.load(r)["content"]["cells"] if c["cell_type"] == "code"]
+            assert cells and all(c["metadata"].get("trusted") is True for c in cells), \
+                f"{name} is not trusted: saved SVG outputs would show as text"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
     finally:

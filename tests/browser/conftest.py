@@ -70,14 +70,17 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     nb_copy = work / "notebooks"
     shutil.copytree(ROOT / "notebooks", nb_copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     port = free_port()
+    # Its own Jupyter data dir (an empty trust database): the notebooks are trusted only because
+    # the lab command signs them, as `make lab` does for a learner.
     env = dict(os.environ, VPNLEARN_PROGRESS=str(work / "progress.json"),
-               JUPYTER_CONFIG_DIR=str(work / "jupyter-config"), JUPYTER_RUNTIME_DIR=str(work / "runtime"))
+               JUPYTER_CONFIG_DIR=str(work / "jupyter-config"), JUPYTER_RUNTIME_DIR=str(work / "runtime"),
+               JUPYTER_DATA_DIR=str(work / "jupyter-data"))
+    env.pop("DISPLAY", None)
     log = open(work / "jupyterlab.log", "w")  # noqa: SIM115 - closed at teardown
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--ServerApp.port={port}",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={nb_copy}", "--IdentityProvider.token=",
-           "--ServerApp.password=", "--LabApp.expose_app_in_browser=True", "--ServerApp.open_browser=False"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
+    # `make lab`'s own entry point, with options for the test (no token, app exposed to the page).
+    cmd = [sys.executable, "-m", "vpnlearn.lab", "--port", str(port), "--no-browser",
+           "--notebooks", str(nb_copy), "--IdentityProvider.token=", "--ServerApp.password=",
+           "--LabApp.expose_app_in_browser=True"]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         wait_http(f"http://127.0.0.1:{port}/api/status")

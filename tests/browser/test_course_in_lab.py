@@ -92,6 +92,19 @@ def expected_svgs(name: str) -> int:
                for out in c.get("outputs", []))
 
 
+def assert_diagrams_drawn(page, name: str, when: str) -> None:
+    """Every SVG output of the committed notebook is an image with pixels (not the text fallback)."""
+    want = expected_svgs(name)
+    svgs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedSVG img")
+    if want:
+        svgs.nth(want - 1).wait_for(timeout=30_000)
+    assert svgs.count() == want, f"{name} {when}: {svgs.count()} of {want} diagrams drawn"
+    for i in range(want):
+        svgs.nth(i).evaluate("img => img.decode()")
+        assert svgs.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), \
+            f"{name} {when}: diagram {i} is empty"
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -101,6 +114,8 @@ def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
         page.goto(f"{lab_server['url']}/lab/workspaces/test-{name}/tree/{name}.ipynb?reset")
         page.wait_for_function(KERNEL_READY, timeout=90_000)
         assert page.locator(".jp-Dialog").count() == 0, "a dialog (kernel picker?) blocks the notebook"
+        # What a learner sees on opening, before running anything: the saved diagrams, drawn.
+        assert_diagrams_drawn(page, name, "as opened (saved outputs)")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(ALL_RUN, timeout=180_000)
@@ -111,11 +126,7 @@ def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
         body = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").inner_text()
         assert "Loading widget" not in body, f"{name}: a widget did not render"
         assert "Traceback" not in body
-        svgs = page.locator(".jp-RenderedSVG img")
-        assert svgs.count() == expected_svgs(name), f"{name}: not every diagram rendered"
-        for i in range(svgs.count()):
-            assert svgs.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), \
-                f"{name}: diagram {i} is empty"
+        assert_diagrams_drawn(page, name, "after Run All")
         if quiz_call(name):
             answer_quiz_in_browser(page, lab_server, name)
         # One tall screenshot of the whole notebook, for people to review.
