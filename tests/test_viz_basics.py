@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import urllib.parse
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 import pytest
 
 from vpnlearn.ipsec.packets import IPV4_HEADER, UDP_HEADER, ipv4_udp, packet_spans
-from vpnlearn.viz import display
+from vpnlearn.viz import display, style
 from vpnlearn.viz.display import Diagram
 from vpnlearn.viz.hexdump import hexdump
 from vpnlearn.viz.layout import header_diagram, packet_diagram
@@ -46,7 +48,7 @@ def test_packet_diagram_draws_protection_bars() -> None:
     texts = svg_texts(d.svg())
     assert "encrypted" in texts and "authenticated" in texts and "ICV" in texts
     # authenticated spans SPI..Payload as one bar; the ICV is not authenticated by itself
-    assert d.source.count("COLSPAN='3' BGCOLOR='#0072B2'") == 1
+    assert d.source.count(f"COLSPAN='3' BGCOLOR='{style.AUTHENTICATED_TEXT}'") == 1
 
 
 def test_packet_diagram_collapses_layers_not_in_detail() -> None:
@@ -62,6 +64,33 @@ def test_missing_dot_shows_source_and_hint(monkeypatch: pytest.MonkeyPatch) -> N
     assert "image/svg+xml" not in bundle
     assert "apt-get install graphviz" in bundle["text/html"] and "a -&gt; b" in bundle["text/html"]
     assert "apt-get install graphviz" in bundle["text/plain"]
+
+
+class _Img(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_notebook_form_is_an_img_holding_the_same_svg() -> None:
+    # Title with quotes and '&', labels with '#', '%', "'", '&' and non-ASCII: all must survive the
+    # data: URL inside a single-quoted HTML attribute.
+    d = Diagram('digraph { a -> b [label="x#y% it\'s & ━"] }', 'the "tiny" & odd', description="A to B.")
+    parser = _Img()
+    parser.feed(d._repr_mimebundle_()["text/html"])
+    assert len(parser.tags) == 1
+    tag, attrs = parser.tags[0]
+    assert tag == "img" and attrs["class"] == "vpnlearn-diagram"
+    assert attrs["alt"] == 'Diagram: the "tiny" & odd. A to B.'
+    head, _, data = (attrs["src"] or "").partition(",")
+    assert head == "data:image/svg+xml;charset=utf-8"
+    svg = urllib.parse.unquote(data)
+    assert svg == d.svg()[d.svg().index("<svg"):]
+    texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert "x#y% it's & ━" in texts
 
 
 def test_stable_text_repr() -> None:
@@ -83,3 +112,29 @@ def test_hexdump_labels_every_field() -> None:
     assert text.endswith(f"{len(raw)} bytes in all")
     html = dump._repr_html_()
     assert html.count("<tr>") == len(packet_spans(raw)) + 2  # header + footer rows
+
+
+def _luminance(colour: str) -> float:
+    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_contrast_reference_values() -> None:
+    assert round(contrast("#000000", "#FFFFFF"), 1) == 21.0 and contrast("#777777", "#777777") == 1.0
+    assert round(contrast(style.OKABE_ITO["vermillion"], "#FFFFFF"), 2) == 3.87  # why TEXT_COLOUR exists
+
+
+@pytest.mark.parametrize("fill", [style.BACKGROUND, "#F5F5F5", *style.TINT.values()])
+def test_text_colours_meet_wcag_aa_on_every_fill(fill: str) -> None:
+    for name, colour in [("TEXT", style.TEXT), *style.TEXT_COLOUR.items()]:
+        assert contrast(colour, fill) >= 4.5, f"{name} {colour} on {fill}: {contrast(colour, fill):.2f}"
+    # the encrypted/authenticated bars carry white bold text on the dark shades
+    for colour in style.TEXT_COLOUR.values():
+        assert contrast("#FFFFFF", colour) >= 4.5

@@ -47,7 +47,8 @@ def svg_texts(svg: str) -> str:
     """All text of an SVG (parsed with xml.etree, so it must be valid XML), joined by newlines."""
     root = ET.fromstring(svg)
     assert root.tag == f"{SVG_NS}svg"
-    return "\n".join((t.text or "") for t in root.iter(f"{SVG_NS}text"))
+    # Labels are padded with no-break spaces (see vpnlearn.viz.dot): compare the words.
+    return "\n".join((t.text or "").replace("\xa0", " ").strip() for t in root.iter(f"{SVG_NS}text"))
 
 
 _EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)" \[(.*)\];$')
@@ -59,16 +60,17 @@ def dot_edges(source: str) -> list[tuple[str, str, str]]:
     for line in source.splitlines():
         m = _EDGE.match(line)
         if m:
-            out.append((m.group(1), m.group(2), m.group(3)))
+            # Label lines carry no-break-space padding (a presentation detail): compare the words.
+            out.append((m.group(1), m.group(2), m.group(3).replace("\xa0", "")))
     return out
 
 
 def highlighted(source: str) -> list[tuple[str, str, str]]:
     """The edges drawn with STATE_STYLE["highlight"] (blue, bold, penwidth 3), in the order of their
-    "[n] packet path" step numbers."""
+    "[n] packet path" step numbers (ECMP alternatives: "[ECMP n/N] packet path")."""
     edges = [e for e in dot_edges(source) if 'color="#0072B2"' in e[2] and 'penwidth="3"' in e[2]
              and 'style="bold"' in e[2]]
-    steps = [int(re.search(r"\[(\d+)\] packet path", e[2]).group(1)) for e in edges]
+    steps = [int(re.search(r"\[(?:ECMP )?(\d+)(?:/\d+)?\] packet path", e[2]).group(1)) for e in edges]
     assert sorted(steps) == list(range(1, len(edges) + 1)), steps
     return [e for _, e in sorted(zip(steps, edges, strict=True))]
 

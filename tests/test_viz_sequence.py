@@ -80,7 +80,7 @@ def test_text_form_says_the_same(wire) -> None:
     for ln, e in zip(heads, wire.ini.transcript, strict=True):
         assert ln.endswith(">|") == (e.direction == "sent")
     bundle = d._repr_mimebundle_()
-    assert bundle["text/plain"] == d.text and bundle["image/svg+xml"].startswith("<?xml")
+    assert bundle["text/plain"] == d.text and bundle["text/html"].startswith('<img class="vpnlearn-diagram"')
 
 
 def test_bare_transcript_needs_a_role(wire) -> None:

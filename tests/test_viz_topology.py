@@ -62,6 +62,30 @@ def test_dot_source_is_deterministic_and_matches_snapshot(name, make) -> None:
 
 # -- real SVG, expected labels ----------------------------------------------------------------------
 
+# A notebook's output area is about 830 px (620 pt) wide in a 1280 px window with the file browser
+# open. Diagrams shrink to fit (see Diagram.html), but one much wider than that becomes unreadable:
+# the Site-to-Site picture was 2,700 pt before the legend moved into the title and the layout went
+# top-down. 900 pt is about 0.7x at that width, the least that stays readable.
+MAX_NATURAL_WIDTH_PT = 900
+
+
+@pytest.mark.parametrize("name, make", [
+    ("s2s packet", lambda: s2s()[2]),
+    ("s2s dropped", lambda: s2s(("10.0.1.5", "8.8.8.8"))[2]),
+    ("inventory", lambda: inventory_diagram(load_files(FILES))),
+    ("cloudhub", lambda: cloudhub_diagram(cloudhub_scene(), packet=("new-york", "10.30.4.4"))),
+    ("client vpn stopped", lambda: client_vpn_diagram(client_vpn_scene(), access=(["sales"], "10.2.2.7"))),
+    ("appliance", lambda: appliance_diagram(appliance_scene(),
+                                            packet=("subnet-b", "10.1.2.5", "192.168.7.7"))),
+])
+def test_diagram_fits_a_notebook(name, make) -> None:
+    import re
+
+    svg = make().svg()
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert width <= MAX_NATURAL_WIDTH_PT, f"{name}: {width} pt wide"
+
+
 def test_site_to_site_svg_has_every_part() -> None:
     _vpc, _vgw, d = s2s()
     text = svg_texts(d.svg())
@@ -234,6 +258,7 @@ def test_transit_gateway_highlights_every_ecmp_next_hop() -> None:
         [(f"att:{att}", f'"{att} {tun}') for att, tun in res.next_hops]
     text = svg_texts(d.svg())
     assert "VPC vpc-a" in text and "172.20.0.0/16" in text and "ECMP over" in text
+    assert "[ECMP 1/2] packet path" in text and "[ECMP 2/2] packet path" in text  # alternatives, not steps
     # VPC destination: one next hop, the VPC attachment
     d = transit_gateway_diagram(tgw, destination="10.2.3.4")
     want = [f"att:{a}" for a, _ in tgw.lookup("10.2.3.4").next_hops]
@@ -285,7 +310,7 @@ def test_client_vpn_highlight_is_the_access_decision(groups, dst) -> None:
     text = svg_texts(d.svg())
     if res.reaches:
         assert heads == ["endpoint", f"subnet:{res.route.target_subnet_id}", f"host:{dst}"]
-        assert "allowed; decided by ClientVpnEndpoint.access" in text
+        assert "allowed; decided by ClientVpnEndpoint.access" in " ".join(text.split("\n"))  # legend wraps
     else:
         assert heads == ["endpoint"] and "STOPPED" in text and "NOT allowed" in text
 

@@ -8,10 +8,11 @@ them; the same calls always give byte-identical source. Edges carry a ``key`` so
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
 from vpnlearn.viz.display import html_text, quote
-from vpnlearn.viz.style import BACKGROUND, OKABE_ITO, STATE_STYLE, TEXT, graph_attributes
+from vpnlearn.viz.style import BACKGROUND, STATE_STYLE, TEXT, TEXT_COLOUR, graph_attributes
 
 
 def attrs(**kw: object) -> str:
@@ -70,7 +71,7 @@ class Edge:
 class Graph(Cluster):
     """The top-level graph: clusters, nodes, keyed edges, highlight and legend."""
 
-    def __init__(self, name: str, title: str = "", rankdir: str = "LR") -> None:
+    def __init__(self, name: str, title: str = "", rankdir: str = "TB") -> None:
         super().__init__(name, title, BACKGROUND)
         self.rankdir = rankdir
         self.edges: list[Edge] = []
@@ -84,9 +85,12 @@ class Graph(Cluster):
         return any(e.tail == tail and e.head == head and e.key == key for e in self.edges)
 
     def source(self, highlight: list[tuple[str, str, str]] | None = None,
-               legend: list[tuple[str, str]] | None = None) -> str:
+               legend: list[tuple[str, str]] | None = None, *, parallel: bool = False) -> str:
         """The DOT source; edges in ``highlight`` are drawn with ``STATE_STYLE["highlight"]`` (a missing
-        edge is added, so the path is always drawn whole); ``legend`` rows are ``(sample, meaning)``."""
+        edge is added, so the path is always drawn whole); ``legend`` rows are ``(sample, meaning)``.
+
+        The highlighted edges are numbered as steps ``[1] [2] ...``; with ``parallel=True`` they are
+        alternatives taken side by side (ECMP) and labelled ``[ECMP 1/2] ...`` instead."""
         hl = []
         for t, h, k in highlight or []:
             if not self.has_edge(t, h, k) and self.has_edge(h, t, k):
@@ -96,8 +100,10 @@ class Graph(Cluster):
             hl.append((t, h, k))
         hl_set = {(t, h, k): i for i, (t, h, k) in enumerate(hl)}
         out = [f"digraph {quote(self.name)} {{", graph_attributes(self.rankdir).rstrip("\n")]
-        if self.label:
-            out.append(f"  label={quote(self.label)}; labelloc=t; fontsize=14;")
+        if self.label or legend:
+            # Title and legend together above the drawing: a legend *node* would take a rank of
+            # its own and make the picture wider (it did: 2,700 pt for a Site-to-Site VPN).
+            out.append(f"  label=<{title_and_legend(self.label, legend or [])}>; labelloc=t;")
         out.append('  node [shape=box, style="rounded,filled", fillcolor="#FFFFFF"];')
         out.append("  compound=true; newrank=true;")
         for line in self.lines:
@@ -111,11 +117,14 @@ class Graph(Cluster):
             if n is not None:
                 a.update(STATE_STYLE["highlight"])
                 base = a.get("label") or ""
-                a["label"] = f"{base}\n[{n + 1}] packet path" if base else f"[{n + 1}] packet path"
-                a["fontcolor"] = OKABE_ITO["blue"]
+                step = f"[ECMP {n + 1}/{len(hl)}]" if parallel else f"[{n + 1}]"
+                a["label"] = f"{base}\n{step} packet path" if base else f"{step} packet path"
+                a["fontcolor"] = TEXT_COLOUR["blue"]  # darker than the line: readable on every fill
+            if a.get("label"):
+                # A no-break space each side: dot puts the label right against the edge, and a bold
+                # (highlighted) line covered the label's first character.
+                a["label"] = "\n".join(f"\u00a0{line}\u00a0" for line in str(a["label"]).split("\n"))
             out.append(f"  {quote(e.tail)} -> {quote(e.head)}{attrs(**a)};")
-        if legend:
-            out.append(f"  {quote('legend')} [shape=plaintext, style=\"\", label=<{legend_table(legend)}>];")
         out.extend(self.extra)
         out.append("}")
         return "\n".join(out) + "\n"
@@ -128,18 +137,38 @@ LEGEND_SAMPLES = {
 }
 
 
+LEGEND_WRAP = 72  # characters per legend line: keeps the legend narrower than a notebook page
+
+
+def wrapped(text: str, width: int = LEGEND_WRAP) -> str:
+    """Text for an HTML-like label, broken into left-aligned lines of at most ``width`` characters."""
+    lines = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    return "<BR ALIGN='LEFT'/>".join(html_text(line) for line in lines) + "<BR ALIGN='LEFT'/>"
+
+
 def legend_table(rows: list[tuple[str, str]]) -> str:
     """An HTML-like legend: each row a line sample (key of LEGEND_SAMPLES, or text) and its meaning."""
     cells = ["<TR><TD COLSPAN='2' ALIGN='LEFT'><B>Legend</B></TD></TR>"]
     for sample, meaning in rows:
         if sample in LEGEND_SAMPLES:
             glyph, colour, default = LEGEND_SAMPLES[sample]
-            cells.append(f"<TR><TD><FONT COLOR='{colour}'><B>{glyph}</B></FONT></TD>"
-                         f"<TD ALIGN='LEFT'>{html_text(meaning or default)}</TD></TR>")
+            cells.append(f"<TR><TD VALIGN='TOP'><FONT COLOR='{colour}'><B>{glyph}</B></FONT></TD>"
+                         f"<TD ALIGN='LEFT' BALIGN='LEFT'>{wrapped(meaning or default)}</TD></TR>")
         else:
-            cells.append(f"<TR><TD>{html_text(sample)}</TD><TD ALIGN='LEFT'>{html_text(meaning)}</TD></TR>")
+            cells.append(f"<TR><TD VALIGN='TOP'>{html_text(sample)}</TD>"
+                         f"<TD ALIGN='LEFT' BALIGN='LEFT'>{wrapped(meaning)}</TD></TR>")
     return (f"<TABLE BORDER='1' CELLBORDER='0' CELLSPACING='2' CELLPADDING='2' BGCOLOR='{BACKGROUND}' "
             f"COLOR='#4D4D4D'>" + "".join(cells) + "</TABLE>")
+
+
+def title_and_legend(title: str, legend: list[tuple[str, str]]) -> str:
+    """The graph's HTML-like label: the title, and under it the legend (when there is one)."""
+    rows = []
+    if title:
+        rows.append(f"<TR><TD><FONT POINT-SIZE='14'>{html_text(title)}</FONT></TD></TR>")
+    if legend:
+        rows.append(f"<TR><TD ALIGN='LEFT'>{legend_table(legend)}</TD></TR>")
+    return "<TABLE BORDER='0' CELLBORDER='0' CELLSPACING='4'>" + "".join(rows) + "</TABLE>"
 
 
 def state_edge(state: str | None) -> dict[str, object]:
@@ -150,4 +179,4 @@ def state_edge(state: str | None) -> dict[str, object]:
     return {"color": "#4D4D4D", "style": "dotted", "penwidth": "1.5"}
 
 
-__all__ = ["Cluster", "Graph", "attrs", "legend_table", "state_edge"]
+__all__ = ["Cluster", "Graph", "attrs", "legend_table", "state_edge", "title_and_legend", "wrapped"]

@@ -10,7 +10,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vpnlearn.viz.style import AUTHENTICATED_COLOUR, BACKGROUND, ENCRYPTED_COLOUR, MONO, TEXT, layer_fill
+from vpnlearn.viz.style import AUTHENTICATED_TEXT, BACKGROUND, ENCRYPTED_TEXT, MONO, TEXT, layer_fill
 from vpnlearn.wire import Span
 
 MAX_SHOWN = 24  # bytes shown per field before "... +N bytes"
@@ -70,8 +70,14 @@ class Hexdump:
         return self.text()
 
     def _repr_html_(self) -> str:
-        cell = "padding:2px 8px;text-align:left;vertical-align:top;white-space:nowrap;"
-        head = "".join(f"<th style='{cell}'>{h}</th>" for h in
+        # Offsets, layer names and hex bytes keep together; long field names and values may wrap, and
+        # the bytes wrap 8 to a line, so the table fits a notebook page instead of scrolling sideways.
+        # Every cell carries the light background and dark text itself: JupyterLab's dark theme
+        # paints alternate table rows dark, which left dark text on a dark row.
+        cell = f"padding:2px 8px;text-align:left;vertical-align:top;color:{TEXT};background:{BACKGROUND};"
+        keep = cell + "white-space:nowrap;"
+        hexcell = cell + "max-width:24ch;"
+        head = "".join(f"<th style='{keep}'>{h}</th>" for h in
                        ("offset", "layer", "field", "bytes", "value", "protection"))
         body = []
         for start, end, layer, label, hexes, value, prot in self.rows():
@@ -81,14 +87,14 @@ class Hexdump:
             if prot:
                 marks = []
                 if "encrypted" in prot:
-                    marks.append(f"<span style='color:{ENCRYPTED_COLOUR};font-weight:bold'>encrypted</span>")
+                    marks.append(f"<span style='color:{ENCRYPTED_TEXT};font-weight:bold'>encrypted</span>")
                 if "authenticated" in prot:
-                    marks.append(f"<span style='color:{AUTHENTICATED_COLOUR}'>authenticated</span>")
+                    marks.append(f"<span style='color:{AUTHENTICATED_TEXT}'>authenticated</span>")
                 prot_html = ", ".join(marks)
             body.append(
-                f"<tr><td style='{cell}'>{rng}</td><td style='{cell}'>{html.escape(layer)}</td>"
+                f"<tr><td style='{keep}'>{rng}</td><td style='{keep}'>{html.escape(layer)}</td>"
                 f"<td style='{cell}'><b>{html.escape(label)}</b></td>"
-                f"<td style='{cell}background:{colour};font-family:{MONO}'>{html.escape(hexes)}</td>"
+                f"<td style='{hexcell}background:{colour};font-family:{MONO}'>{html.escape(hexes)}</td>"
                 f"<td style='{cell}'>{html.escape(value)}</td><td style='{cell}'>{prot_html}</td></tr>")
         caption = (f"<caption style='text-align:left;font-weight:bold;padding:4px'>"
                    f"{html.escape(self.title)}</caption>") if self.title else ""

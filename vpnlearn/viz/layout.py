@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from vpnlearn.viz.display import Diagram, html_text
 from vpnlearn.viz.style import (
-    AUTHENTICATED_COLOUR,
-    ENCRYPTED_COLOUR,
+    AUTHENTICATED_TEXT,
+    ENCRYPTED_TEXT,
     FONT,
     graph_attributes,
     layer_fill,
@@ -122,9 +122,9 @@ def packet_diagram(spans: Sequence[Span], *, title: str = "packet", detail: Sequ
                      for layer, n in runs)
     rows = [f"<TR>{layers}</TR>", f"<TR>{top}</TR>"]
     if any(b.encrypted for b in boxes):
-        rows.append(_bar(boxes, "encrypted", ENCRYPTED_COLOUR, "encrypted"))
+        rows.append(_bar(boxes, "encrypted", ENCRYPTED_TEXT, "encrypted"))  # white text: the dark shade
     if any(b.authenticated for b in boxes):
-        rows.append(_bar(boxes, "authenticated", AUTHENTICATED_COLOUR, "authenticated"))
+        rows.append(_bar(boxes, "authenticated", AUTHENTICATED_TEXT, "authenticated"))
     total = max((b.end for b in boxes), default=0) - min((b.start for b in boxes), default=0)
     table = ("<<TABLE BORDER='0' CELLBORDER='1' CELLSPACING='0' CELLPADDING='5'>"
              f"<TR><TD COLSPAN='{max(1, len(boxes))}' BORDER='0'><B>{html_text(title)}</B> "

@@ -24,9 +24,11 @@ from typing import Any
 
 from vpnlearn.viz.display import Diagram, html_text, quote
 from vpnlearn.viz.style import (
+    AUTHENTICATED_TEXT,
     BACKGROUND,
     EDGE,
     ENCRYPTED_COLOUR,
+    ENCRYPTED_TEXT,
     FONT,
     OKABE_ITO,
     STATE_STYLE,
@@ -70,7 +72,7 @@ def _box(m: Message, n: int) -> str:
     lines = [f"<B>{n}. {html_text(m.title)}</B>"]
     for line in textwrap.wrap(m.payloads, WRAP) or [""]:
         lines.append(f"<FONT FACE='DejaVu Sans Mono,monospace' POINT-SIZE='9'>{html_text(line)}</FONT>")
-    prot = (f"<FONT COLOR='{ENCRYPTED_COLOUR}'><B>{html_text(m.protection)}</B></FONT>" if m.protection
+    prot = (f"<FONT COLOR='{ENCRYPTED_TEXT}'><B>{html_text(m.protection)}</B></FONT>" if m.protection
             else "<I>plaintext</I>")
     lines.append(f"<FONT POINT-SIZE='9'>{prot}</FONT>")
     for line in textwrap.wrap(m.note, WRAP + 10):
@@ -96,7 +98,7 @@ def _dot(name: str, title: str, messages: Sequence[Message], left: str, right: s
             key = f"g{n}"
             out.append(f'  {{ rank=same; I_{key} [shape=point, width=0.01, color="{EDGE}"]; '
                        f'M_{key} [shape=plaintext, style="", label=<<B>{html_text(m.group)}</B>>, '
-                       f'fontcolor="{OKABE_ITO["blue"]}"]; '
+                       f'fontcolor="{AUTHENTICATED_TEXT}"]; '
                        f'R_{key} [shape=point, width=0.01, color="{EDGE}"]; }}')
             out.append(f'  I_{key} -> M_{key} -> R_{key} [style=invis];')
             out.extend(_lifelines(prev, key))
@@ -299,7 +301,8 @@ def state_diagram(role: str | None = None, *, current: Any = None,
                    f'color="{colour}", style={style}{port}];')
     for i, ((label, b), sources) in enumerate(grouped.items()):
         note = f"group{i}"
-        out.append(f"  {quote(note)} [label={quote('from ' + ', '.join(sources))}, shape=note, "
+        text = "\n".join(textwrap.wrap("from " + ", ".join(sources), 24))  # narrow: the notes share a rank
+        out.append(f"  {quote(note)} [label={quote(text)}, shape=note, "
                    f'fillcolor="{TINT["yellow"]}", fontsize=10];')
         red = OKABE_ITO["vermillion"]
         out.append(f'  {quote(note)} -> {quote(b)} [label={quote(label)}, color="{red}", style=dashed];')

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpnlearn.viz.style import BACKGROUND, EDGE, FONT, MONO, OKABE_ITO, TEXT, TINT
+from vpnlearn.viz.style import BACKGROUND, EDGE, FONT, LINK_TEXT, MONO, TEXT, TINT
 
 # How a marked row looks: (background, extra CSS, word in the status column).
 MARKS: dict[str, tuple[str, str]] = {
@@ -78,9 +78,14 @@ class Table:
     def html(self) -> str:
         """The table as HTML with its own light background (readable in light and dark themes)."""
         esc = html.escape
-        cell = f"border:1px solid {EDGE};padding:3px 6px;text-align:left;vertical-align:top;"
+        # The box is at most as wide as the output area and the table wraps instead of scrolling
+        # sideways: long words may break anywhere ("anywhere"; JupyterLab's sanitizer for untrusted
+        # output allows only "break-word", which is kept as the fallback), and code-like columns
+        # (JSON paths, ids) break between any two characters.
+        cell = (f"border:1px solid {EDGE};padding:3px 6px;text-align:left;vertical-align:top;"
+                "overflow-wrap:break-word;overflow-wrap:anywhere;")
         out = [f'<div style="background:{BACKGROUND};color:{TEXT};font-family:{FONT};padding:6px;'
-               f'display:inline-block">',
+               f'display:inline-block;max-width:100%;box-sizing:border-box">',
                f'<div style="font-weight:bold;margin-bottom:4px">{esc(self.title)}</div>',
                f'<table style="border-collapse:collapse;background:{BACKGROUND};color:{TEXT};'
                'font-size:12px">',
@@ -92,11 +97,11 @@ class Table:
             bg, extra = MARKS[self.mark(i)]
             out.append(f'<tr data-mark="{esc(self.mark(i))}">')
             for c, v in zip(self.columns, row, strict=True):
-                font = f"font-family:{MONO};" if c in self.mono_columns else ""
+                font = f"font-family:{MONO};word-break:break-all;" if c in self.mono_columns else ""
                 text = esc(v)
                 if c == self.link_column and self.link(i):
                     text = (f'<a href="{esc(self.link(i))}" target="_blank" rel="noopener" '
-                            f'style="color:{OKABE_ITO["blue"]}">{text}</a>')
+                            f'style="color:{LINK_TEXT}">{text}</a>')
                 out.append(f'<td style="{cell}background:{bg};color:{TEXT};{extra}{font}">{text}</td>')
             out.append("</tr>")
         out.append("</tbody></table>")
@@ -285,7 +290,8 @@ def rules_table(applies_to: str | None = None) -> Table:
         links.append(r.doc_url)
         marks.append("")
     title = "AWS Site-to-Site VPN rules" + (f" ({applies_to})" if applies_to else "")
-    return Table(title, cols, tuple(rows), tuple(marks), tuple(links), link_column="id")
+    return Table(title, cols, tuple(rows), tuple(marks), tuple(links), link_column="id",
+                 mono_columns=("field",))
 
 
 def findings_table(findings: Iterable[Any], title: str = "Validation findings") -> Table:

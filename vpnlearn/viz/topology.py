@@ -36,6 +36,13 @@ ONPREM_FILL = TINT["grey"]
 HOST = {"shape": "ellipse", "fillcolor": "#FFFFFF", "color": OKABE_ITO["blue"], "penwidth": "2"}
 
 
+def _diagram(g: Graph, hops: list[tuple[str, str, str]] | None, legend: list[tuple[str, str]], *,
+             parallel: bool = False) -> Diagram:
+    """The Diagram of ``g`` with ``hops`` highlighted; the highlight's meaning is also its alt text."""
+    said = [meaning for sample, meaning in legend if sample == "highlight"]
+    return Diagram(g.source(hops, legend, parallel=parallel), title=g.label, description=" ".join(said))
+
+
 def _nid(kind: str, ident: object) -> str:
     return f"{kind}:{ident}"
 
@@ -229,11 +236,12 @@ def site_to_site_diagram(vpc: Any, vgw: Any, *, connections: Sequence[Any] = (),
         else:
             if last.startswith("target:"):
                 aws.node(last, last.removeprefix("target:"), fillcolor="#FFFFFF")
-            g.node(_nid("dropped", trace.destination), f"DROPPED\n{trace.reason}", shape="octagon",
+            why = "\n".join(textwrap.wrap(trace.reason, 28))  # narrow: it sits beside the VPC
+            g.node(_nid("dropped", trace.destination), f"DROPPED\n{why}", shape="octagon",
                    fillcolor=TINT["vermillion"], color=OKABE_ITO["vermillion"])
             g.edge(last, _nid("dropped", trace.destination), "drop", style="dashed",
                    color=OKABE_ITO["vermillion"], label="dropped")
-    return Diagram(g.source(list(trace.hops) if trace else None, _legend(trace)), title=g.label)
+    return _diagram(g, list(trace.hops) if trace else None, _legend(trace))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -299,8 +307,7 @@ def inventory_diagram(inv: Any, title: str | None = None) -> Diagram:
                             f"network {r.destination_cidr_block}\n(static route, {r.state})", shape="folder",
                             fillcolor="#FFFFFF")
             g.edge(cg_nodes[cid], p, arrowhead="none")
-    return Diagram(g.source(None, [("UP", ""), ("DOWN", ""),
-                                   ("┈┈┈", "state unknown (dotted grey)")]), title=g.label)
+    return _diagram(g, None, [("UP", ""), ("DOWN", ""), ("┈┈┈", "state unknown (dotted grey)")])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -356,7 +363,7 @@ def cloudhub_diagram(hub: Any, *, packet: tuple[str, str] | None = None, title: 
         end = f"to {res.egress}" if res.egress else "DROPPED"
         legend.append(("highlight", f"packet from site {res.from_site} to {res.destination}: {end}; "
                                     "path computed by CloudHub.path"))
-    return Diagram(g.source(hops, legend), title=g.label)
+    return _diagram(g, hops, legend)
 
 
 def _first_up(vgw: Any, conn: str) -> str | None:
@@ -404,8 +411,9 @@ def client_vpn_diagram(endpoint: Any, *, access: tuple[Sequence[str], str] | Non
     aws.node("routes", "route table\n" + (routes or "(no routes)"), shape="note", fillcolor=TINT["yellow"])
     aws.node("authz", "authorization rules\n" + (rules or "(none: nobody gets in)"), shape="note",
              fillcolor=TINT["purple"])
-    g.edge(ep, "routes", style="dotted", arrowhead="none")
+    g.edge("routes", ep, style="dotted", arrowhead="none")
     g.edge(ep, "authz", style="dotted", arrowhead="none")
+    g.extra.append('  {rank=same; "routes"; "endpoint"; "authz";}')  # beside the endpoint: a narrow picture
     hops = None
     legend = [("UP", "TLS session")]
     if access is not None:
@@ -420,11 +428,13 @@ def client_vpn_diagram(endpoint: Any, *, access: tuple[Sequence[str], str] | Non
             why = "\n".join(textwrap.wrap(res.reason, 48))
             g.node(_nid("dropped", dst), f"STOPPED\n{why}", shape="octagon", fillcolor=TINT["vermillion"],
                    color=OKABE_ITO["vermillion"])
-            g.edge(ep, _nid("dropped", dst), "drop", style="dashed", color=OKABE_ITO["vermillion"])
+            # minlen=2: under the target networks, not beside them (the picture stays narrow)
+            g.edge(ep, _nid("dropped", dst), "drop", style="dashed", color=OKABE_ITO["vermillion"],
+                   minlen="2")
         who = ", ".join(groups) or "no groups"
         legend.append(("highlight", f"user ({who}) to {dst}: {'allowed' if res.reaches else 'NOT allowed'}; "
                                     "decided by ClientVpnEndpoint.access"))
-    return Diagram(g.source(hops, legend), title=g.label)
+    return _diagram(g, hops, legend)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -469,7 +479,7 @@ def appliance_diagram(vpn: Any, *, packet: tuple[str, str, str] | None = None,
         legend.append(("highlight", f"packet {d.source} -> {d.destination}: "
                                     f"{'delivered' if d.delivered else 'DROPPED'} ({d.reason}); "
                                     "path computed by SoftwareVpn.send"))
-    return Diagram(g.source(hops, legend), title=g.label)
+    return _diagram(g, hops, legend)
 
 
 def _appliance_hops(vpn: Any, d: Any) -> list[tuple[str, str, str]]:
@@ -551,7 +561,8 @@ def transit_gateway_diagram(tgw: Any, *, destination: str | None = None, title: 
         how = ("ECMP over " if res.ecmp else "") + ", ".join(f"{a} {tun}".strip() for a, tun in res.next_hops)
         legend.append(("highlight", f"packet to {res.destination}: " + (how or "DROPPED (no route)")
                        + "; computed by TransitGateway.lookup"))
-    return Diagram(g.source(hops, legend), title=g.label)
+        return _diagram(g, hops, legend, parallel=res.ecmp)
+    return _diagram(g, hops, legend)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -621,7 +632,7 @@ def fabric_diagram(fabric: Any, *, packet: tuple[str, str] | None = None,
         verdict = "reachable" if res.reachable else f"NOT reachable ({res.rule_id}): {res.reason}"
         legend.append(("highlight", f"packet {res.source} -> {res.destination}: {verdict}; "
                                     "computed by Fabric.can_reach"))
-    return Diagram(g.source(hops, legend), title=g.label)
+    return _diagram(g, hops, legend)
 
 
 def _fabric_hops(g: Graph, fabric: Any, hops: Sequence[str]) -> list[tuple[str, str, str]]:
