@@ -125,7 +125,7 @@ def test_display_is_stable_and_deterministic(tmp_path):
     b = quiz("crypto", n=4, bank_dir=BANKS, store=False)
     assert repr(a) == "Quiz: Crypto building blocks, 4 questions"
     bundle = a._repr_mimebundle_()
-    assert bundle["text/plain"] == repr(a)
+    assert bundle["text/plain"] == repr(a) + " (run this cell to answer them)"
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert [q.prompt.value for q in a.questions] == [q.prompt.value for q in b.questions]
     seeded = [quiz("crypto", n=4, seed=3, bank_dir=BANKS, store=False) for _ in range(2)]
@@ -170,7 +170,8 @@ def test_in_a_real_kernel_the_cell_output_is_stable_text():
                             resources={"metadata": {"path": str(ROOT)}})
     client.execute()
     (out,) = nb.cells[0].outputs
-    assert out["data"]["text/plain"] == "Quiz: Crypto building blocks, 2 questions"
+    assert out["data"]["text/plain"] == ("Quiz: Crypto building blocks, 2 questions "
+                                         "(run this cell to answer them)")
     assert set(out["data"]) == {"text/plain", "application/vnd.jupyter.widget-view+json"}
 
 

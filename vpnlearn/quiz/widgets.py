@@ -32,14 +32,19 @@ from vpnlearn.quiz.progress import ProgressStore
 PICK = "(choose)"
 
 
+def _link(url: str, text: str) -> str:
+    return (f'<a href="{html.escape(url)}" target="_blank" rel="noopener" style="color:{LINK}">'
+            f"{html.escape(text)}</a>")
+
+
 def _source_html(source: str) -> str:
     first = source.split()[0] if source else ""
     if first.startswith("https://"):
-        return f'<a href="{html.escape(first)}" target="_blank" rel="noopener">{html.escape(source)}</a>'
+        return _link(first, source)
     num = source.split()[1] if source.startswith("RFC ") and len(source.split()) > 1 else ""
     if num.isdigit():
         url = f"https://www.rfc-editor.org/rfc/rfc{num}"
-        return f'<a href="{url}" target="_blank" rel="noopener">{html.escape(source)}</a>'
+        return _link(url, source)
     return html.escape(source)
 
 
@@ -56,7 +61,9 @@ class QuestionWidget(w.VBox):
         label = f"Question {number} of {total}"
         self.prompt = w.HTML(
             f'<div role="heading" aria-level="3"><b>{label}</b> '
-            f'<span style="color:#666">({html.escape(q.difficulty)})</span></div>'
+            # The theme's secondary text colour (readable in light and dark themes); grey elsewhere.
+            f'<span style="color:var(--jp-content-font-color2, #595959)">'
+            f"({html.escape(q.difficulty)})</span></div>"
             f"<p>{html.escape(q.question.strip())}</p>"
             + (f"<pre>{html.escape(q.code)}</pre>" if q.code else ""))
         self.input = self._make_input(label)
@@ -148,9 +155,11 @@ class QuestionWidget(w.VBox):
             self._on_result(self, result, response)
 
     def _feedback_html(self, r: Result) -> str:
-        color = "#1a7f37" if r.correct else "#b42318"
+        # Its own light background and dark text, like the course's tables and diagrams: one green or
+        # red that reads on both JupyterLab's light and dark backgrounds does not exist (WCAG AA).
+        color, fill = FEEDBACK_COLOURS[r.correct]
         head = "Correct." if r.correct else "Not correct."
-        style = f"border-left:4px solid {color};padding-left:8px"
+        style = (f"border-left:4px solid {color};padding:4px 8px;background:{fill};color:{TEXT}")
         parts = [f'<div role="status" aria-live="polite" style="{style}">',
                  f'<b style="color:{color}">{head}</b> {html.escape(r.feedback)}']
         if r.correct:
@@ -208,8 +217,15 @@ class QuizWidget(w.VBox):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = super()._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = repr(self)
+        # What a saved notebook shows before its cells run (the widget itself is not saved).
+        bundle["text/plain"] = f"{self!r} (run this cell to answer them)"
         return bundle
+
+
+# (accent, background) for right and wrong answers: accent text >= 7:1 on its background.
+FEEDBACK_COLOURS = {True: ("#1B5E20", "#E8F5E9"), False: ("#8A1C1C", "#FDECEA")}
+TEXT = "#1A1A1A"
+LINK = "#005A8C"  # on the feedback's light background, whatever the theme's link colour is
 
 
 def quiz(topic: str, *, ids: Sequence[str] | None = None, n: int | None = None, seed: Any = None,
