@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import os
 import re
@@ -167,12 +168,25 @@ def execute(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                             # flush (print() in a slow cell may arrive in pieces): byte-stable builds.
                             coalesce_streams=True)
     client.execute()
+    stable_widget_ids(nb)
     nb.metadata.pop("widgets", None)
     nb.metadata["language_info"] = {"name": "python"}
     return nb
 
 
 MODEL_ID = re.compile(r'"model_id": "[0-9a-f]{32}"')
+
+
+def stable_widget_ids(nb: nbformat.NotebookNode) -> None:
+    """Give saved widget views ids made from their place in the notebook, not the kernel's random ones.
+
+    The widget state is not saved (the quiz is re-made when its cell runs), so the id refers to nothing
+    either way; a fixed one keeps rebuilds from changing every notebook's diff."""
+    for c, cell in enumerate(nb.cells):
+        for o, out in enumerate(cell.get("outputs", [])):
+            view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view is not None:
+                view["model_id"] = hashlib.sha256(f"{c}/{o}".encode()).hexdigest()[:32]
 
 
 def comparable(nb: nbformat.NotebookNode) -> str:
