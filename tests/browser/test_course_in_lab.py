@@ -86,16 +86,35 @@ def answer_quiz_in_browser(page, lab_server: dict, name: str) -> None:
         f"{name}: progress did not record the wrong and then the right answer"
 
 
-def expected_svgs(name: str) -> int:
+def expected_diagrams(name: str) -> int:
+    """How many diagrams (vpnlearn.viz Diagram outputs) the committed notebook holds."""
     nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
-    return sum("image/svg+xml" in out.get("data", {}) for c in nb["cells"] if c["cell_type"] == "code"
-               for out in c.get("outputs", []))
+    return sum('class="vpnlearn-diagram"' in "".join(out.get("data", {}).get("text/html", ""))
+               for c in nb["cells"] if c["cell_type"] == "code" for out in c.get("outputs", []))
+
+
+VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text()
+# Outputs (diagrams, tables, hexdumps, widgets) wider than the output area, which would scroll
+# sideways: [index, first words, visible width, full width].
+TOO_WIDE = f"""() => [...document.querySelectorAll('{VISIBLE} .jp-OutputArea-output')]
+  .map((o, i) => [i, o.innerText.slice(0, 60), o.clientWidth, o.scrollWidth])
+  .filter(([i, t, shown, full]) => full > shown + 1)"""
+
+
+def assert_fits_and_readable(page, name: str, when: str) -> None:
+    """Nothing scrolls sideways, and every text in the outputs meets WCAG AA contrast."""
+    wide = page.evaluate(TOO_WIDE)
+    assert not wide, f"{name} {when}: outputs wider than the notebook (index, text, shown, full): {wide}"
+    poor = page.evaluate(CONTRAST_JS, f"{VISIBLE} .jp-OutputArea-output")
+    assert not poor, \
+        f"{name} {when}: text below WCAG AA contrast (text, colour, background, ratio): {poor[:10]}"
 
 
 def assert_diagrams_drawn(page, name: str, when: str) -> None:
-    """Every SVG output of the committed notebook is an image with pixels (not the text fallback)."""
-    want = expected_svgs(name)
-    svgs = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedSVG img")
+    """Every diagram of the committed notebook is an image with pixels and alt text."""
+    want = expected_diagrams(name)
+    svgs = page.locator(f"{VISIBLE} img.vpnlearn-diagram")
     if want:
         svgs.nth(want - 1).wait_for(timeout=30_000)
     assert svgs.count() == want, f"{name} {when}: {svgs.count()} of {want} diagrams drawn"
@@ -103,6 +122,8 @@ def assert_diagrams_drawn(page, name: str, when: str) -> None:
         svgs.nth(i).evaluate("img => img.decode()")
         assert svgs.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), \
             f"{name} {when}: diagram {i} is empty"
+        assert svgs.nth(i).get_attribute("alt", timeout=5_000).startswith("Diagram: "), \
+            f"{name} {when}: diagram {i} has no alt text"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -116,6 +137,7 @@ def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
         assert page.locator(".jp-Dialog").count() == 0, "a dialog (kernel picker?) blocks the notebook"
         # What a learner sees on opening, before running anything: the saved diagrams, drawn.
         assert_diagrams_drawn(page, name, "as opened (saved outputs)")
+        assert_fits_and_readable(page, name, "as opened")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(ALL_RUN, timeout=180_000)
@@ -129,6 +151,7 @@ def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
         assert_diagrams_drawn(page, name, "after Run All")
         if quiz_call(name):
             answer_quiz_in_browser(page, lab_server, name)
+        assert_fits_and_readable(page, name, "after Run All and the quiz")
         # One tall screenshot of the whole notebook, for people to review.
         height = page.evaluate(
             "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')"
@@ -138,4 +161,40 @@ def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     finally:
+        context.close()
+
+
+# One notebook per kind of output: hexdumps and the quiz (01), SAD/SPD tables (03), sequence and
+# state diagrams (05), findings/rules tables and topology diagrams (06).
+DARK = ["01-crypto-building-blocks", "03-security-associations", "05-ikev2-beyond-ikev1",
+        "06-aws-site-to-site"]
+SET_THEME = """async (theme) => {
+  await window.jupyterapp.commands.execute('apputils:change-theme', {theme});
+}"""
+
+
+@pytest.mark.parametrize("name", DARK)
+def test_notebook_is_readable_in_the_dark_theme(browser, lab_server, name: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{lab_server['url']}/lab/workspaces/dark-{name}/tree/{name}.ipynb?reset")
+        page.wait_for_function(KERNEL_READY, timeout=90_000)
+        page.evaluate(SET_THEME, "JupyterLab Dark")
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(ALL_RUN, timeout=180_000)
+        page.wait_for_timeout(1500)
+        if quiz_call(name):
+            answer_quiz_in_browser(page, lab_server, name)
+        assert_fits_and_readable(page, name, "in the dark theme")
+        height = page.evaluate(
+            f"() => document.querySelector('{VISIBLE} .jp-WindowedPanel-outer').scrollHeight")
+        page.set_viewport_size({"width": 1280, "height": min(int(height) + 200, 16000)})
+        page.evaluate(f"() => {CURRENT}.content.widgets[0].node.scrollIntoView()")
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-dark.png"))
+    finally:
+        # The theme is a user setting of the shared server: put it back for the other tests.
+        page.evaluate(SET_THEME, "JupyterLab Light")
         context.close()

@@ -96,7 +96,8 @@ class Hexdump:
                 f"<td style='{cell}'><b>{html.escape(label)}</b></td>"
                 f"<td style='{hexcell}background:{colour};font-family:{MONO}'>{html.escape(hexes)}</td>"
                 f"<td style='{cell}'>{html.escape(value)}</td><td style='{cell}'>{prot_html}</td></tr>")
-        caption = (f"<caption style='text-align:left;font-weight:bold;padding:4px'>"
+        caption = (f"<caption style='text-align:left;font-weight:bold;padding:4px;background:{BACKGROUND};"
+                   f"color:{TEXT}'>"
                    f"{html.escape(self.title)}</caption>") if self.title else ""
         return (f"<table style='border-collapse:collapse;background:{BACKGROUND};color:{TEXT};"
                 f"font-size:12px'>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody>"
