@@ -54,7 +54,8 @@ def quiz_call(name: str) -> tuple[str, dict] | None:
 
 
 def answer_quiz_in_browser(page, lab_server: dict, name: str) -> None:
-    """Choose a wrong and then the right answer to the quiz's first multiple-choice question."""
+    """Choose a wrong answer (mouse) and then the right one (keyboard only) to the quiz's first
+    multiple-choice question, and read the feedback each time."""
     call = quiz_call(name)
     assert call, f"{name}: no quiz(...) call in the last code cell"
     topic, kwargs = call
@@ -75,8 +76,19 @@ def answer_quiz_in_browser(page, lab_server: dict, name: str) -> None:
     check.click()
     page.wait_for_function("() => document.body.innerText.includes('Not correct.')", timeout=30_000)
     assert "Not correct." in feedback.inner_text()
-    radios.locator("label", has_text=right).first.click()
-    check.click()
+    # The right answer with the keyboard only: Space selects the focused choice, Tab reaches this
+    # question's Check button, Enter presses it. (ipywidgets draws the choices as radios without a
+    # shared name, so each choice is its own Tab stop and arrow keys do not move between them.)
+    radios.locator("label", has_text=right).first.locator("input").focus()
+    page.keyboard.press("Space")
+    focused = ""
+    for _ in range(len(question.choices)):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => document.activeElement.innerText.trim()")
+        if focused == "Check":
+            break
+    assert focused == "Check", f"{name}: Tab from the answer never reached the Check button"
+    page.keyboard.press("Enter")
     page.wait_for_timeout(1000)
     text = feedback.inner_text()
     assert "Correct." in text.replace("Not correct.", ""), f"{name}: right answer not accepted: {text!r}"
