@@ -154,3 +154,39 @@ def test_path_choice_table_marks_the_gateways_choice() -> None:
     assert {r[-1] for r, m in zip(t.rows, t.marks, strict=True) if m == "eliminated"} == \
         {"eliminated by VGW-PATH-LPM", "eliminated by VGW-ONE-TUNNEL"}
     assert t.note == choice.explain()
+
+
+def test_folded_table_is_closed_details_with_the_same_rows() -> None:
+    from html.parser import HTMLParser
+
+    from vpnlearn.viz.tables import rules_table
+
+    table = rules_table("tunnel")
+    folded = table.fold()
+    assert folded.text() == table.text() and folded.rows == table.rows and not table.folded
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.rows_in_details = 0
+            self.summary = ""
+
+        def handle_starttag(self, tag, attrs) -> None:
+            self.stack.append(tag)
+            if tag == "tr" and "details" in self.stack and "tbody" in self.stack:
+                self.rows_in_details += 1
+
+        def handle_endtag(self, tag) -> None:
+            while self.stack and self.stack.pop() != tag:
+                pass
+
+        def handle_data(self, data) -> None:
+            if "summary" in self.stack:
+                self.summary += data
+
+    tags = Tags()
+    tags.feed(folded.html())
+    assert tags.rows_in_details == len(table.rows)
+    assert tags.summary == f"{table.title} ({len(table.rows)} rows; click to show)"
+    assert "<details open" not in folded.html() and "<details" not in table.html()

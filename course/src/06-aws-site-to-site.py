@@ -87,12 +87,12 @@ for f in validate(Inventory([vpn])):
 # %% [markdown]
 # The validator reads its limits from ONE table, `vpnlearn.aws.rules.RULES`: each row has the API
 # field, what is allowed, AWS's default, a severity and a link to the AWS page (click a rule id).
-# Here are the rules for one tunnel.
+# Here are the rules for one tunnel: a long reference table, so it starts closed (click its title).
 
 # %%
 from vpnlearn.viz.tables import rules_table
 
-rules_table("tunnel")
+rules_table("tunnel").fold()
 
 # %% [markdown]
 # What to notice: Phase 1 (IKE SA) lifetime 900-28,800 s (default 28,800); Phase 2 (IPsec SA)

@@ -115,7 +115,18 @@ TOO_WIDE = f"""() => [...document.querySelectorAll('{VISIBLE} .jp-OutputArea-out
 
 
 def assert_fits_and_readable(page, name: str, when: str) -> None:
-    """Nothing scrolls sideways, and every text in the outputs meets WCAG AA contrast."""
+    """Nothing scrolls sideways, and every text in the outputs meets WCAG AA contrast (folded tables
+    are opened first, so their rows are checked too)."""
+    closed = f"[...document.querySelectorAll('{VISIBLE} .jp-OutputArea-output details:not([open])')]"
+    page.evaluate(f"() => {closed}.forEach(d => {{ d.open = true; d.dataset.testOpened = '1'; }})")
+    try:
+        check_fits_and_contrast(page, name, when)
+    finally:  # closed again, so the screenshot shows what the learner sees first
+        page.evaluate(f"() => document.querySelectorAll('{VISIBLE} details[data-test-opened]')"
+                      ".forEach(d => { d.open = false; delete d.dataset.testOpened; })")
+
+
+def check_fits_and_contrast(page, name: str, when: str) -> None:
     wide = page.evaluate(TOO_WIDE)
     assert not wide, f"{name} {when}: outputs wider than the notebook (index, text, shown, full): {wide}"
     poor = page.evaluate(CONTRAST_JS, f"{VISIBLE} .jp-OutputArea-output")

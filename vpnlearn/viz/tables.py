@@ -16,6 +16,7 @@ Builders read the models and never re-decide anything:
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class Table:
 
     ``link_column`` names the column whose cell becomes the link text in HTML (the URL itself is
     printed in the text form). ``note`` is shown under the table (e.g. a lookup's explanation).
+    ``folded`` shows only the title and row count until the reader opens it (see :meth:`fold`).
     """
 
     title: str
@@ -51,6 +53,11 @@ class Table:
     link_column: str = ""
     note: str = ""
     mono_columns: tuple[str, ...] = field(default=())
+    folded: bool = False
+
+    def fold(self) -> Table:
+        """The same table, closed in the notebook until clicked (for long reference tables)."""
+        return dataclasses.replace(self, folded=True)
 
     def __post_init__(self) -> None:
         from vpnlearn.errors import ConfigError
@@ -79,14 +86,21 @@ class Table:
         """The table as HTML with its own light background (readable in light and dark themes)."""
         esc = html.escape
         # The box is at most as wide as the output area and the table wraps instead of scrolling
-        # sideways: long words may break anywhere ("anywhere"; JupyterLab's sanitizer for untrusted
-        # output allows only "break-word", which is kept as the fallback), and code-like columns
-        # (JSON paths, ids) break between any two characters.
+        # sideways: text wraps between words, and code-like columns (JSON paths, API field names)
+        # between any two characters. ("overflow-wrap:anywhere" everywhere was tried: the table then
+        # squeezed short columns until "severity" broke into "severi / ty".)
         cell = (f"border:1px solid {EDGE};padding:3px 6px;text-align:left;vertical-align:top;"
-                "overflow-wrap:break-word;overflow-wrap:anywhere;")
+                "overflow-wrap:break-word;")
         out = [f'<div style="background:{BACKGROUND};color:{TEXT};font-family:{FONT};padding:6px;'
-               f'display:inline-block;max-width:100%;box-sizing:border-box">',
-               f'<div style="font-weight:bold;margin-bottom:4px">{esc(self.title)}</div>',
+               f'display:inline-block;max-width:100%;box-sizing:border-box">']
+        if self.folded:
+            # <details> opens with a click or the keyboard (Enter/Space on the summary).
+            n = len(self.rows)
+            out.append(f'<details><summary style="cursor:pointer;color:{TEXT}"><b>{esc(self.title)}</b> '
+                       f'({n} row{"s" if n != 1 else ""}; click to show)</summary>')
+        else:
+            out.append(f'<div style="font-weight:bold;margin-bottom:4px">{esc(self.title)}</div>')
+        out += [
                f'<table style="border-collapse:collapse;background:{BACKGROUND};color:{TEXT};'
                'font-size:12px">',
                "<thead><tr>"]
@@ -108,6 +122,8 @@ class Table:
         if self.note:
             out.append(f'<pre style="background:{BACKGROUND};color:{TEXT};font-family:{MONO};'
                        f'font-size:11px;margin:4px 0 0 0;white-space:pre-wrap">{esc(self.note)}</pre>')
+        if self.folded:
+            out.append("</details>")
         out.append("</div>")
         return "".join(out)
 
