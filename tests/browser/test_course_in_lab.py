@@ -40,32 +40,37 @@ OUTPUT_TYPES = f"""() => {CURRENT}.content.widgets
   .map(c => c.model.outputs.toJSON().map(o => [o.output_type, Object.keys(o.data || {{}}), o.ename || '']))"""
 
 
-def quiz_call(name: str) -> tuple[str, dict] | None:
-    """The topic and literal keyword arguments of the notebook's final ``quiz(...)`` call."""
+def quiz_calls(name: str) -> list[tuple[int, str, dict]]:
+    """(code cell index, topic, literal keyword arguments) of every ``quiz(...)`` call in the notebook
+    (notebook 10 ends with two quizzes, one per part)."""
     nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    if not code:
-        return None
-    for node in ast.walk(ast.parse("".join(code[-1]["source"]))):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "quiz":
-            topic = ast.literal_eval(node.args[0])
-            return topic, {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
-    return None
+    calls = []
+    for i, cell in enumerate(code):
+        for node in ast.walk(ast.parse("".join(cell["source"]))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "quiz":
+                topic = ast.literal_eval(node.args[0])
+                calls.append((i, topic, {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}))
+    return calls
 
 
-def answer_quiz_in_browser(page, lab_server: dict, name: str) -> None:
-    """Choose a wrong answer (mouse) and then the right one (keyboard only) to the quiz's first
-    multiple-choice question, and read the feedback each time."""
-    call = quiz_call(name)
-    assert call, f"{name}: no quiz(...) call in the last code cell"
-    topic, kwargs = call
+def answer_quizzes_in_browser(page, lab_server: dict, name: str) -> None:
+    calls = quiz_calls(name)
+    assert calls, f"{name}: no quiz(...) call"
+    for cell, topic, kwargs in calls:
+        answer_quiz_in_browser(page, lab_server, name, cell, topic, kwargs)
+
+
+def answer_quiz_in_browser(page, lab_server: dict, name: str, cell: int, topic: str, kwargs: dict) -> None:
+    """Choose a wrong answer (mouse) and then the right one (keyboard only) to the first
+    multiple-choice question of the quiz in code cell ``cell``, and read the feedback each time."""
     _, questions = bank.select(topic, **{k: v for k, v in kwargs.items() if k in ("ids", "n", "seed")})
     mc = [(i, q) for i, q in enumerate(questions) if q.type == "multiple_choice"]
     assert mc, f"{name}: the quiz has no multiple-choice question to answer"
     index, question = mc[0]
     right = question.correct_answers[0].answer
     wrong = next(c for c in question.choices if c != right)
-    quiz_out = page.locator(".jp-CodeCell").last.locator(".jp-OutputArea")
+    quiz_out = page.locator(f"{VISIBLE} .jp-CodeCell").nth(cell).locator(".jp-OutputArea")
     # One VBox per question holds prompt, input, the Check button and the feedback.
     box = quiz_out.locator(".widget-vbox:has(> .widget-button)").nth(index)
     radios = box.locator(".widget-radio-box")
@@ -74,7 +79,7 @@ def answer_quiz_in_browser(page, lab_server: dict, name: str) -> None:
     before = len(ProgressStore(lab_server["progress"]).attempts())
     radios.locator("label", has_text=wrong).first.click()
     check.click()
-    page.wait_for_function("() => document.body.innerText.includes('Not correct.')", timeout=30_000)
+    box.get_by_text("Not correct.").wait_for(timeout=30_000)
     assert "Not correct." in feedback.inner_text()
     # The right answer with the keyboard only: Space selects the focused choice, Tab reaches this
     # question's Check button, Enter presses it. (ipywidgets draws the choices as radios without a
@@ -172,8 +177,8 @@ def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
         assert "Loading widget" not in body, f"{name}: a widget did not render"
         assert "Traceback" not in body
         assert_diagrams_drawn(page, name, "after Run All")
-        if quiz_call(name):
-            answer_quiz_in_browser(page, lab_server, name)
+        if quiz_calls(name):
+            answer_quizzes_in_browser(page, lab_server, name)
         assert_fits_and_readable(page, name, "after Run All and the quiz")
         # One tall screenshot of the whole notebook, for people to review.
         height = page.evaluate(
@@ -208,8 +213,8 @@ def test_notebook_is_readable_in_the_dark_theme(browser, lab_server, name: str) 
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(ALL_RUN, timeout=180_000)
         page.wait_for_timeout(1500)
-        if quiz_call(name):
-            answer_quiz_in_browser(page, lab_server, name)
+        if quiz_calls(name):
+            answer_quizzes_in_browser(page, lab_server, name)
         assert_fits_and_readable(page, name, "in the dark theme")
         height = page.evaluate(
             f"() => document.querySelector('{VISIBLE} .jp-WindowedPanel-outer').scrollHeight")
