@@ -3,13 +3,17 @@
 # clone of this project in it, and run the README's two commands exactly as written inside it.
 # Not part of `make test` (it takes a while and needs root); run it before changing how set-up works:
 #
-#   sudo scripts/fresh-machine-check.sh [WORKDIR]        (default WORKDIR: /var/tmp/vpnlearn-fresh)
+#   sudo scripts/fresh-machine-check.sh [--fresh] [WORKDIR]   (default WORKDIR: /var/tmp/vpnlearn-fresh)
 #
+# A root left by an earlier run is reused (its Debian packages then are already installed); --fresh
+# deletes it first, so the run starts from debootstrap.
 # It reports the time and disk each step took. The machine's own apt mirror, pip settings and CA
 # bundle are passed in (they are the network's, not the project's). `make lab` is started, checked
 # to serve the contents notebook, and stopped.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+fresh=0
+if [ "${1:-}" = "--fresh" ]; then fresh=1; shift; fi
 work=${1:-/var/tmp/vpnlearn-fresh}
 root="$work/root"
 mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
@@ -25,6 +29,11 @@ cleanup() {
 trap cleanup EXIT
 
 t0=$(date +%s)
+if [ "$fresh" = 1 ] && [ -d "$root" ]; then
+    step "--fresh: removing the root of an earlier run"
+    cleanup
+    rm -rf --one-file-system "$root"
+fi
 if [ ! -x "$root/bin/bash" ]; then
     step "debootstrap bookworm (minbase) from $mirror"
     mkdir -p "$work"
@@ -73,4 +82,6 @@ t4=$(date +%s)
 
 step "report"
 echo "debootstrap: $((t1 - t0)) s; make (prerequisite): $((t2 - t1)) s; make lab (incl. installs): $((t3 - t2)) s; make test: $((t4 - t3)) s"
-du -sh "$root" "$root/root/vpnlearn/.venv" 2>/dev/null
+# -x: not into the proc/sys/dev mounts (du failed on vanishing /proc entries and ended the run with 1)
+du -shx "$root" 2>/dev/null || true
+du -sh "$root/root/vpnlearn/.venv" 2>/dev/null || true

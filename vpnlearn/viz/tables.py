@@ -111,7 +111,9 @@ class Table:
             bg, extra = MARKS[self.mark(i)]
             out.append(f'<tr data-mark="{esc(self.mark(i))}">')
             for c, v in zip(self.columns, row, strict=True):
-                font = f"font-family:{MONO};word-break:break-all;" if c in self.mono_columns else ""
+                # break anywhere, but keep at least ~24 characters a line (a path stays legible)
+                font = (f"font-family:{MONO};word-break:break-all;min-width:24ch;" if c in self.mono_columns
+                        else "")
                 text = esc(v)
                 if c == self.link_column and self.link(i):
                     text = (f'<a href="{esc(self.link(i))}" target="_blank" rel="noopener" '
