@@ -190,3 +190,15 @@ def test_folded_table_is_closed_details_with_the_same_rows() -> None:
     assert tags.rows_in_details == len(table.rows)
     assert tags.summary == f"{table.title} ({len(table.rows)} rows; click to show)"
     assert "<details open" not in folded.html() and "<details" not in table.html()
+
+
+def test_long_code_words_get_break_opportunities_and_stay_escaped() -> None:
+    from vpnlearn.viz.tables import breakable
+
+    path = "VpnConnections[0].Options.TunnelOptions[1].Phase2LifetimeSeconds"
+    out = breakable(f"{path} is '169.254.14.0/30' <b>")
+    assert out.replace("<wbr>", "") == html.escape(f"{path} is '169.254.14.0/30' <b>")
+    assert ("Vpn<wbr>Connections<wbr>[0].<wbr>Options.<wbr>Tunnel<wbr>Options<wbr>[1].<wbr>"
+            "Phase2<wbr>Lifetime<wbr>Seconds") in out
+    assert "169.254.14.0/30" in out  # short words stay whole
+    assert breakable("a" * 40) == "a" * 40  # nothing to break at: left alone

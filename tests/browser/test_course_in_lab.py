@@ -98,6 +98,10 @@ def answer_quiz_in_browser(page, lab_server: dict, name: str, cell: int, topic: 
     text = feedback.inner_text()
     assert "Correct." in text.replace("Not correct.", ""), f"{name}: right answer not accepted: {text!r}"
     assert "Why:" in text and "Source:" in text
+    # The quiz's own summary line, what the learner reads under the questions.
+    summary = quiz_out.locator("[role=status]", has_text="Score:").inner_text()
+    assert f"Score: 1 of {len(questions)} correct (1 checked)" in summary, f"{name}: summary says {summary!r}"
+    assert "Progress not saved" not in quiz_out.inner_text()
     attempts = ProgressStore(lab_server["progress"]).attempts()[before:]
     assert [(a.question, a.correct) for a in attempts] == [(question.id, False), (question.id, True)], \
         f"{name}: progress did not record the wrong and then the right answer"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,9 +87,10 @@ class Table:
         """The table as HTML with its own light background (readable in light and dark themes)."""
         esc = html.escape
         # The box is at most as wide as the output area and the table wraps instead of scrolling
-        # sideways: text wraps between words, and code-like columns (JSON paths, API field names)
-        # between any two characters. ("overflow-wrap:anywhere" everywhere was tried: the table then
-        # squeezed short columns until "severity" broke into "severi / ty".)
+        # sideways: text wraps between words, and long code-like words (JSON paths) at their dots and
+        # brackets (see breakable). Tried and dropped: "overflow-wrap:anywhere" squeezed short
+        # columns until "severity" broke into "severi / ty"; "word-break:break-all" cut paths every
+        # few characters; a min-width on the path column made other tables too wide.
         cell = (f"border:1px solid {EDGE};padding:3px 6px;text-align:left;vertical-align:top;"
                 "overflow-wrap:break-word;")
         out = [f'<div style="background:{BACKGROUND};color:{TEXT};font-family:{FONT};padding:6px;'
@@ -111,10 +113,8 @@ class Table:
             bg, extra = MARKS[self.mark(i)]
             out.append(f'<tr data-mark="{esc(self.mark(i))}">')
             for c, v in zip(self.columns, row, strict=True):
-                # break anywhere, but keep at least ~24 characters a line (a path stays legible)
-                font = (f"font-family:{MONO};word-break:break-all;min-width:24ch;" if c in self.mono_columns
-                        else "")
-                text = esc(v)
+                font = f"font-family:{MONO};" if c in self.mono_columns else ""
+                text = breakable(v)
                 if c == self.link_column and self.link(i):
                     text = (f'<a href="{esc(self.link(i))}" target="_blank" rel="noopener" '
                             f'style="color:{LINK_TEXT}">{text}</a>')
@@ -161,6 +161,26 @@ class Table:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:  # type: ignore[no-untyped-def]
         return {"text/html": self.html(), "text/plain": self.text()}
+
+
+_LONG_WORD = re.compile(r"\S{21,}")
+# after . / , _ ; before [ ( ; and between camelCase parts (Phase1|Encryption|Algorithms)
+_BREAK = re.compile(r"(?<=[./,_])|(?=[\[(])|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def breakable(text: str) -> str:
+    """``text`` as HTML, with ``<wbr>`` (a line-break opportunity) after the dots, slashes, commas and
+    underscores, before the brackets and between the camelCase parts of words longer than 20
+    characters (``Vpn<wbr>Connections<wbr>[0].<wbr>Options...``):
+    a table column then needs only the longest *segment* of a JSON path on one line, not all of it.
+    Shorter words (addresses such as 169.254.14.0/30) are left whole."""
+    out, pos = [], 0
+    for m in _LONG_WORD.finditer(text):
+        out.append(html.escape(text[pos:m.start()]))
+        out.append("<wbr>".join(html.escape(part) for part in _BREAK.split(m.group(0))))
+        pos = m.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
 
 
 def _s(value: Any) -> str:
