@@ -1,7 +1,7 @@
 """PRFs, prf+ and truncated-HMAC ICVs (vpnlearn.crypto.prf) against RFC 4231, RFC 4868 and RFC 2202.
 
 Vectors: tests/vectors/rfc4231-hmac.json (RFC 4231 §4.2-4.8, RFC 2202 §3) and
-tests/vectors/rfc4868-hmac-sha2.json (RFC 4868 §2.7.2.1).
+tests/vectors/rfc4868-hmac-sha2.json (RFC 4868 §2.7.2.1) and rfc4868-hmac-sha512.json (§2.7.2.3).
 """
 
 from __future__ import annotations
@@ -63,12 +63,17 @@ def test_rfc2202_case5_is_hmac_sha1_96():
     assert icv == hexval(case["sha1_96"]) and len(icv) == 12
 
 
-@pytest.mark.parametrize("case", load("rfc4868-hmac-sha2.json")["cases"], ids=lambda c: c["name"])
-def test_rfc4868_auth256(case):
+RFC4868 = load("rfc4868-hmac-sha2.json")["cases"] + load("rfc4868-hmac-sha512.json")["cases"]
+
+
+@pytest.mark.parametrize("case", RFC4868, ids=lambda c: c["name"])
+def test_rfc4868_auth256_and_auth512(case):
+    bits = {"AUTH_HMAC_SHA2_256_128": "256", "AUTH_HMAC_SHA2_512_256": "512"}[case["integrity"]]
     key, data = hexval(case["key"]), hexval(case["data"])
-    assert P.prf("prfsha256", key, data) == hexval(case["prf"])
+    assert len(key) == int(bits) // 8  # RFC 4868: the integrity key is as long as the hash output
+    assert P.prf(f"prfsha{bits}", key, data) == hexval(case["prf"])
     assert P.integrity_icv(case["integrity"], key, data) == hexval(case["icv"])
-    P.verify_icv("sha256", key, data, hexval(case["icv"]))
+    P.verify_icv(f"sha{bits}", key, data, hexval(case["icv"]))
 
 
 @pytest.mark.parametrize("name,key_len,icv_len", [("sha1", 20, 12), ("sha256", 32, 16),
