@@ -44,6 +44,22 @@ def test_nist_ikev2_kdf(case: dict) -> None:
     assert joined == dkm[: len(joined)] and len(joined) == 20 + 20 + 20 + 16 + 16 + 20 + 20
 
 
+KDF256 = _load("nist-sp800-135-ikev2-sha256.json")
+
+
+@pytest.mark.parametrize("case", KDF256["cases"], ids=lambda c: c["prf"])
+def test_nist_ikev2_kdf_sha256(case: dict) -> None:
+    h = lambda k: bytes.fromhex(case[k])  # noqa: E731
+    prf = next(p for p in alg.PRF_ALGORITHMS if p.name == case["prf"])
+    seed = skeyseed(prf, h("Ni"), h("Nr"), h("g^ir"))
+    assert seed.hex() == case["SKEYSEED"]
+    seed_data = h("Ni") + h("Nr") + h("SPIi") + h("SPIr")
+    for n in (len(h("DKM")), 32, 15):  # the sample's three lengths: prf+ is a prefix of itself
+        assert prf.plus(seed, seed_data, n).hex() == case["DKM"][: 2 * n]
+    sk_d = h("DKM")[: prf.key_len]
+    assert rekey_skeyseed(prf, sk_d, h("g^ir (new)"), h("Ni"), h("Nr")).hex() == case["SKEYSEED(Rekey)"]
+
+
 ECP = _load("rfc5903-ecp.json")
 
 
