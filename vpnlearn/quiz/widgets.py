@@ -28,12 +28,13 @@ from vpnlearn.quiz import bank
 from vpnlearn.quiz.grading import Result, grade
 from vpnlearn.quiz.model import Question
 from vpnlearn.quiz.progress import ProgressStore
+from vpnlearn.viz.style import LINK_TEXT, TEXT  # links on the feedback's light box, whatever the theme's
 
 PICK = "(choose)"
 
 
 def _link(url: str, text: str) -> str:
-    return (f'<a href="{html.escape(url)}" target="_blank" rel="noopener" style="color:{LINK}">'
+    return (f'<a href="{html.escape(url)}" target="_blank" rel="noopener" style="color:{LINK_TEXT}">'
             f"{html.escape(text)}</a>")
 
 
@@ -224,8 +225,6 @@ class QuizWidget(w.VBox):
 
 # (accent, background) for right and wrong answers: accent text >= 7:1 on its background.
 FEEDBACK_COLOURS = {True: ("#1B5E20", "#E8F5E9"), False: ("#8A1C1C", "#FDECEA")}
-TEXT = "#1A1A1A"
-LINK = "#005A8C"  # on the feedback's light background, whatever the theme's link colour is
 
 
 def quiz(topic: str, *, ids: Sequence[str] | None = None, n: int | None = None, seed: Any = None,

@@ -554,15 +554,16 @@ def transit_gateway_diagram(tgw: Any, *, destination: str | None = None, title: 
                  shape="note", fillcolor=TINT["yellow"])
         g.edge("static", t, style="dotted", arrowhead="none")
     hops = None
+    ecmp = False
     legend = [("UP", ""), ("DOWN", "")]
     if destination is not None:
         res = tgw.lookup(destination)
+        ecmp = res.ecmp
         hops = [(t, _nid("att", a), tun) for a, tun in res.next_hops]
         how = ("ECMP over " if res.ecmp else "") + ", ".join(f"{a} {tun}".strip() for a, tun in res.next_hops)
         legend.append(("highlight", f"packet to {res.destination}: " + (how or "DROPPED (no route)")
                        + "; computed by TransitGateway.lookup"))
-        return _diagram(g, hops, legend, parallel=res.ecmp)
-    return _diagram(g, hops, legend)
+    return _diagram(g, hops, legend, parallel=ecmp)
 
 
 # --------------------------------------------------------------------------------------------------
