@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 
 CURRENT = "window.jupyterapp.shell.currentWidget"
+VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 KERNEL_READY = f"""() => {{
   const w = window.jupyterapp && {CURRENT};
   if (!w || !w.sessionContext || !w.content) return false;
@@ -55,9 +56,8 @@ def quiz_calls(name: str) -> list[tuple[int, str, dict]]:
 
 
 def answer_quizzes_in_browser(page, lab_server: dict, name: str) -> None:
-    calls = quiz_calls(name)
-    assert calls, f"{name}: no quiz(...) call"
-    for cell, topic, kwargs in calls:
+    """Answer every quiz of the notebook (none in the contents notebook)."""
+    for cell, topic, kwargs in quiz_calls(name):
         answer_quiz_in_browser(page, lab_server, name, cell, topic, kwargs)
 
 
@@ -114,7 +114,6 @@ def expected_diagrams(name: str) -> int:
                for c in nb["cells"] if c["cell_type"] == "code" for out in c.get("outputs", []))
 
 
-VISIBLE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text()
 # Outputs (diagrams, tables, hexdumps, widgets) wider than the output area, which would scroll
 # sideways: [index, first words, visible width, full width].
@@ -158,6 +157,15 @@ def assert_diagrams_drawn(page, name: str, when: str) -> None:
             f"{name} {when}: diagram {i} has no alt text"
 
 
+def screenshot(page, filename: str) -> None:
+    """One tall screenshot of the whole notebook, from its top, for people to review."""
+    height = page.evaluate(f"() => document.querySelector('{VISIBLE} .jp-WindowedPanel-outer').scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": min(int(height) + 200, 16000)})
+    page.evaluate(f"() => {CURRENT}.content.widgets[0].node.scrollIntoView()")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / filename))
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -177,21 +185,13 @@ def test_notebook_runs_in_jupyterlab(browser, lab_server, name: str) -> None:
         outputs = page.evaluate(OUTPUT_TYPES)
         errors = [o for cell in outputs for o in cell if o[0] == "error"]
         assert not errors, f"{name}: error outputs in JupyterLab: {errors}"
-        body = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").inner_text()
+        body = page.locator(VISIBLE).inner_text()
         assert "Loading widget" not in body, f"{name}: a widget did not render"
         assert "Traceback" not in body
         assert_diagrams_drawn(page, name, "after Run All")
-        if quiz_calls(name):
-            answer_quizzes_in_browser(page, lab_server, name)
+        answer_quizzes_in_browser(page, lab_server, name)
         assert_fits_and_readable(page, name, "after Run All and the quiz")
-        # One tall screenshot of the whole notebook, for people to review.
-        height = page.evaluate(
-            "() => document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')"
-            ".scrollHeight")
-        page.set_viewport_size({"width": 1280, "height": min(int(height) + 200, 16000)})
-        page.evaluate(f"() => {CURRENT}.content.widgets[0].node.scrollIntoView()")
-        page.wait_for_timeout(500)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        screenshot(page, f"{name}.png")
     finally:
         context.close()
 
@@ -217,15 +217,9 @@ def test_notebook_is_readable_in_the_dark_theme(browser, lab_server, name: str) 
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(ALL_RUN, timeout=180_000)
         page.wait_for_timeout(1500)
-        if quiz_calls(name):
-            answer_quizzes_in_browser(page, lab_server, name)
+        answer_quizzes_in_browser(page, lab_server, name)
         assert_fits_and_readable(page, name, "in the dark theme")
-        height = page.evaluate(
-            f"() => document.querySelector('{VISIBLE} .jp-WindowedPanel-outer').scrollHeight")
-        page.set_viewport_size({"width": 1280, "height": min(int(height) + 200, 16000)})
-        page.evaluate(f"() => {CURRENT}.content.widgets[0].node.scrollIntoView()")
-        page.wait_for_timeout(500)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-dark.png"))
+        screenshot(page, f"{name}-dark.png")
     finally:
         # The theme is a user setting of the shared server: put it back for the other tests.
         page.evaluate(SET_THEME, "JupyterLab Light")
